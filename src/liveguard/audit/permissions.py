@@ -1,0 +1,8 @@
+"""Who may read the audit trail (DESIGN.md: platform admins and regulators)."""
+
+from liveguard.access import ALL
+from liveguard.access.policy import Grants
+
+GRANTS: Grants = {
+    "audit.read": {"platform_admin": ALL, "compliance_officer": ALL, "regulator": ALL},
+}

@@ -1,0 +1,224 @@
+"""The composition root: the ONE place that lists every domain and wires it into web, bus and CLI.
+
+Adding a domain means adding a :class:`DomainParts` entry to :data:`DOMAINS` (its models, grants,
+routers, console pages, navigation, home tiles, templates, translations and event handlers) and
+an Alembic migration. Nothing else in the package lists the domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import typer
+from alembic import command
+from alembic.config import Config
+from fastapi import APIRouter, FastAPI
+
+from liveguard import audit, identity
+from liveguard.access import Policy
+from liveguard.access.policy import Grants
+from liveguard.audit import api as audit_api
+from liveguard.audit import console as audit_console
+from liveguard.bus import Bus, Handler, HandlerRegistry
+from liveguard.bus.memory import InProcessBus
+from liveguard.clock import Clock, SystemClock
+from liveguard.db import Base, Database
+from liveguard.db.engine import normalise_url
+from liveguard.demo import cli as demo_cli
+from liveguard.errors import ServiceUnavailable
+from liveguard.identity import api as identity_api
+from liveguard.identity import cli as identity_cli
+from liveguard.identity import console as identity_console
+from liveguard.logging import configure_logging
+from liveguard.security import KeyRing, PasswordHasher, PiiCipher
+from liveguard.settings import Settings, load_settings
+from liveguard.web.app import create_app
+from liveguard.web.context import AppContext, NavItem, Tile
+from liveguard.web.i18n import Translator
+
+PACKAGE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class DomainParts:
+    """What one domain contributes to the running system."""
+
+    name: str
+    package: ModuleType
+    grants: Grants
+    api_routers: Sequence[APIRouter] = ()
+    console_routers: Sequence[APIRouter] = ()
+    nav: Sequence[NavItem] = ()
+    tiles: Sequence[Tile] = ()
+    handlers: Sequence[tuple[str, str, Handler]] = field(default_factory=tuple)
+    cli: Sequence[tuple[str, typer.Typer]] = ()
+
+    @property
+    def folder(self) -> Path:
+        """The domain's package folder (templates/ and locales/ live there)."""
+        return Path(self.package.__file__ or "").parent
+
+
+DOMAINS: tuple[DomainParts, ...] = (
+    DomainParts(
+        name="identity",
+        package=identity,
+        grants=identity.GRANTS,
+        api_routers=(identity_api.router,),
+        console_routers=(identity_console.router,),
+        nav=identity_console.NAV,
+        tiles=identity_console.TILES,
+        cli=identity_cli.GROUPS,
+    ),
+    DomainParts(
+        name="audit",
+        package=audit,
+        grants=audit.GRANTS,
+        api_routers=(audit_api.router,),
+        console_routers=(audit_console.router,),
+        nav=audit_console.NAV,
+        tiles=audit_console.TILES,
+    ),
+)
+
+
+def cli_groups() -> list[tuple[str, typer.Typer]]:
+    """Every domain's command groups, and the demo data's."""
+    return [group for d in DOMAINS for group in d.cli] + list(demo_cli.GROUPS)
+
+
+def build_policy() -> Policy:
+    """Every domain's grants in one policy."""
+    policy = Policy()
+    for domain in DOMAINS:
+        policy.add(domain.grants)
+    return policy
+
+
+def build_database(settings: Settings) -> Database:
+    """The database named by the settings."""
+    return Database(
+        settings.database_url,
+        echo=settings.db.echo,
+        pool_size=settings.db.pool_size,
+        sqlite_busy_timeout_ms=settings.db.sqlite_busy_timeout_ms,
+    )
+
+
+def build_bus(settings: Settings, db: Database, clock: Clock) -> Bus:
+    """The bus named by the settings, with every domain's handlers registered."""
+    registry = HandlerRegistry()
+    for domain in DOMAINS:
+        for kind, name, handler in domain.handlers:
+            registry.subscribe(kind, name, handler)
+    if settings.bus.backend != "memory":
+        raise ServiceUnavailable(
+            "LIVEGUARD_BUS__BACKEND=nats 尚未提供（NATS JetStream 后端随实时审核功能交付）",
+            code="bus.backend_unavailable",
+        )
+    bus = InProcessBus(
+        db, registry, clock, batch=settings.bus.relay_batch, max_attempts=settings.bus.max_attempts
+    )
+    db.after_commit(bus.kick)
+    return bus
+
+
+def build_cipher(settings: Settings) -> PiiCipher:
+    """The personal-data cipher (keys from settings, or the key file made on first run)."""
+    ring = KeyRing.from_settings(
+        settings.security.pii_keys, settings.security.pii_active_key, settings.pii_key_file
+    )
+    return PiiCipher(ring)
+
+
+def build_context(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+) -> AppContext:
+    """Compose everything a process needs from the settings."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    clock = clock or SystemClock()
+    db = build_database(settings)
+    policy = build_policy()
+    translator = Translator(
+        p
+        for p in [PACKAGE / "web" / "locales" / "en.json"]
+        + [d.folder / "locales" / "en.json" for d in DOMAINS]
+        if p.exists()
+    )
+    return AppContext(
+        settings=settings,
+        db=db,
+        clock=clock,
+        bus=build_bus(settings, db, clock),
+        policy=policy,
+        cipher=build_cipher(settings),
+        hasher=hasher or PasswordHasher(fast=settings.environment == "test"),
+        authenticator=identity.IdentityAuthenticator(policy),
+        translator=translator,
+        nav=[n for d in DOMAINS for n in d.nav],
+        tiles=[t for d in DOMAINS for t in d.tiles],
+    )
+
+
+def build_app(ctx: AppContext) -> FastAPI:
+    """The web application (API + console) for a composed context."""
+    return create_app(
+        ctx,
+        api_routers=[r for d in DOMAINS for r in d.api_routers],
+        console_routers=[r for d in DOMAINS for r in d.console_routers],
+        template_folders=[
+            d.folder / "templates" for d in DOMAINS if (d.folder / "templates").is_dir()
+        ],
+    )
+
+
+def asgi_app() -> FastAPI:
+    """Entry point for an ASGI server (``uvicorn --factory liveguard.bootstrap:asgi_app``)."""
+    return build_app(build_context())
+
+
+def metadata() -> object:
+    """All tables of every domain (the domain packages above registered them on import)."""
+    return Base.metadata
+
+
+def alembic_config(settings: Settings, connection: object | None = None) -> Config:
+    """An Alembic configuration for the settings' database, with every domain's metadata."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(PACKAGE / "db" / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(settings.database_url).replace("%", "%%"))
+    cfg.attributes["target_metadata"] = Base.metadata
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def run_migrations(settings: Settings, action: Callable[[Config], None]) -> None:
+    """Run an Alembic command over LiveGuard's own engine (SQLite pragmas, psycopg 3)."""
+    db = build_database(settings)
+    try:
+        with db.engine.connect() as conn:
+            if db.dialect == "sqlite":
+                # Batch mode rebuilds tables; foreign keys are checked once at the end instead.
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            action(alembic_config(settings, conn))
+            conn.commit()
+            if db.dialect == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                conn.rollback()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken after migration: {broken[:5]}")
+    finally:
+        db.dispose()
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``."""
+    run_migrations(settings, lambda cfg: command.upgrade(cfg, revision))

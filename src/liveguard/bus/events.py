@@ -1,0 +1,55 @@
+"""Domain events: immutable pydantic models, written to the outbox in the business transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from liveguard.db.outbox import OutboxMessage
+from liveguard.db.types import new_id
+
+_EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+class Event(BaseModel):
+    """Base of every domain event; subclasses set ``kind`` (``"identity.user_created"``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ClassVar[str] = ""
+    event_id: uuid.UUID = Field(default_factory=new_id)
+    occurred_at: datetime
+    tenant_id: uuid.UUID | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            if cls.kind in _EVENT_TYPES and _EVENT_TYPES[cls.kind] is not cls:
+                raise TypeError(f"event kind {cls.kind!r} is defined twice")
+            _EVENT_TYPES[cls.kind] = cls
+
+
+def event_type(kind: str) -> type[Event] | None:
+    """The event class registered for ``kind``, if any."""
+    return _EVENT_TYPES.get(kind)
+
+
+def emit(session: Session, event: Event) -> None:
+    """Record ``event`` in the outbox of the session's transaction (delivered after commit)."""
+    if not event.kind:
+        raise TypeError(f"{type(event).__name__} has no kind")
+    session.add(
+        OutboxMessage(
+            event_id=event.event_id,
+            kind=event.kind,
+            tenant_id=event.tenant_id,
+            payload=event.model_dump(mode="json"),
+            occurred_at=event.occurred_at,
+            available_at=event.occurred_at,
+            attempts=0,
+        )
+    )

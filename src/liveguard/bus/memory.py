@@ -1,0 +1,157 @@
+"""In-process bus: delivers outbox events to registered handlers in this process, after commit.
+
+Each (handler, event) pair runs in its own transaction together with its ProcessedEvent row, so a
+handler's effects and the record that it ran commit or fail together. An event is marked
+dispatched once every handler has run; a failing handler is retried with backoff and the event
+is parked as dead after ``max_attempts``. Undelivered events survive a crash in the outbox and
+are delivered by :meth:`InProcessBus.start` or the next commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from liveguard.bus.base import HandlerRegistry, Subscription
+from liveguard.bus.events import Event, event_type
+from liveguard.clock import Clock
+from liveguard.db.engine import Database
+from liveguard.db.outbox import OutboxMessage, ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+
+class UnknownEventKind(Exception):
+    """An outbox row names an event kind no module defines."""
+
+
+def decode(message: OutboxMessage) -> Event:
+    """Rebuild the typed event from its outbox row."""
+    cls = event_type(message.kind)
+    if cls is None:
+        raise UnknownEventKind(message.kind)
+    return cls.model_validate(message.payload)
+
+
+def run_once(db: Database, sub: Subscription, event: Event, clock: Clock) -> None:
+    """Run one handler for one event exactly once (skips if it already ran)."""
+    with db.unit_of_work() as uow:
+        if uow.session.get(ProcessedEvent, (sub.name, event.event_id)) is not None:
+            return
+        sub.handler(uow.session, event)
+        uow.session.add(
+            ProcessedEvent(handler=sub.name, event_id=event.event_id, processed_at=clock.now())
+        )
+        uow.session.commit()  # not uow.commit(): delivery must not re-kick the bus
+
+
+def settle(db: Database, seq: int, error: Exception | None, now_: Clock, max_attempts: int) -> None:
+    """Mark an outbox row delivered, or count a failure and schedule the retry (or park it)."""
+    with db.unit_of_work() as uow:
+        message = uow.session.get(OutboxMessage, seq)
+        if message is None:
+            return
+        now = now_.now()
+        if error is None:
+            message.dispatched_at = now
+        else:
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            message.available_at = now + timedelta(seconds=min(3600, 2**message.attempts))
+            if message.attempts >= max_attempts or isinstance(error, UnknownEventKind):
+                message.dead_at = now
+        uow.session.commit()
+
+
+def pending(db: Database, now: Clock, limit: int) -> list[OutboxMessage]:
+    """The next undelivered outbox rows that are due, oldest first (detached)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.dispatched_at.is_(None),
+                OutboxMessage.dead_at.is_(None),
+                OutboxMessage.available_at <= now.now(),
+            )
+            .order_by(OutboxMessage.seq)
+            .limit(limit)
+        ).all()
+        session.expunge_all()
+    return list(rows)
+
+
+def outbox_lag_seconds(db: Database, clock: Clock) -> float:
+    """Age of the oldest undelivered (and not dead) event; 0 when the outbox is drained."""
+    with db.session() as session:
+        oldest = session.scalar(
+            select(func.min(OutboxMessage.occurred_at)).where(
+                OutboxMessage.dispatched_at.is_(None), OutboxMessage.dead_at.is_(None)
+            )
+        )
+    if oldest is None:
+        return 0.0
+    return max(0.0, (clock.now() - oldest).total_seconds())
+
+
+class InProcessBus:
+    """Delivers events synchronously after each commit, in the committing thread."""
+
+    def __init__(
+        self,
+        db: Database,
+        registry: HandlerRegistry,
+        clock: Clock,
+        *,
+        batch: int = 200,
+        max_attempts: int = 10,
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.clock = clock
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self._lock = threading.Lock()
+        self._again = threading.Event()
+
+    def kick(self) -> None:
+        """Deliver everything pending; a kick during delivery makes the running loop go again."""
+        self._again.set()
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            while self._again.is_set():
+                self._again.clear()
+                while self._deliver_batch() == self.batch:
+                    pass
+        finally:
+            self._lock.release()
+
+    def start(self) -> None:
+        """Deliver what an earlier process left in the outbox."""
+        self.kick()
+
+    def stop(self) -> None:
+        """Nothing runs in the background."""
+
+    def lag_seconds(self) -> float:
+        """Age of the oldest undelivered event."""
+        return outbox_lag_seconds(self.db, self.clock)
+
+    def _deliver_batch(self) -> int:
+        # The batch is read in a transaction of its own, ended before handlers run: on SQLite
+        # every transaction holds the write lock, so nesting them would wait on ourselves.
+        rows = pending(self.db, self.clock, self.batch)
+        for message in rows:
+            error: Exception | None = None
+            try:
+                event = decode(message)
+                for sub in self.registry.for_kind(message.kind):
+                    run_once(self.db, sub, event, self.clock)
+            except Exception as exc:
+                log.exception("handler failed for event %s (%s)", message.event_id, message.kind)
+                error = exc
+            settle(self.db, message.seq, error, self.clock, self.max_attempts)
+        return len(rows)

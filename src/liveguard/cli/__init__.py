@@ -1,0 +1,133 @@
+"""The ``liveguard`` command: the root Typer app, composed from bootstrap's domain groups.
+
+Errors a user can fix print one line (``错误：… [code]``) and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from alembic.config import Config
+from rich.console import Console
+
+from liveguard import bootstrap
+from liveguard.access import Principal
+from liveguard.errors import LiveguardError
+from liveguard.settings import load_settings
+from liveguard.web.context import AppContext
+
+app = typer.Typer(
+    name="liveguard",
+    help="LiveGuard 直播电商合规与售后服务平台 — command line.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+
+
+class CliState:
+    """Builds the application context on first use (``--help`` never touches the database)."""
+
+    def __init__(self) -> None:
+        self._ctx: AppContext | None = None
+
+    def context(self) -> AppContext:
+        """The composed application."""
+        if self._ctx is None:
+            self._ctx = bootstrap.build_context(load_settings())
+        return self._ctx
+
+    def principal(self) -> Principal:
+        """The operator at the shell acts as the system, recorded by OS user name."""
+        return Principal.system(self.context().policy, label=f"cli:{getpass.getuser()}")
+
+
+@app.callback()
+def root(ctx: typer.Context) -> None:
+    """LiveGuard command line (settings come from LIVEGUARD_* environment variables)."""
+    ctx.obj = CliState()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default from settings)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+) -> None:
+    """Serve the console and the API."""
+    import uvicorn
+
+    settings = load_settings()
+    if workers > 1:
+        uvicorn.run(
+            "liveguard.bootstrap:asgi_app",
+            factory=True,
+            host=host or settings.web.host,
+            port=port or settings.web.port,
+            workers=workers,
+            proxy_headers=False,
+        )
+        return
+    application = bootstrap.build_app(bootstrap.build_context(settings))
+    uvicorn.run(
+        application,
+        host=host or settings.web.host,
+        port=port or settings.web.port,
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply database migrations (creates the SQLite file on first run)."""
+    settings = load_settings()
+    bootstrap.upgrade_database(settings, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's current migration revision."""
+    from alembic import command
+
+    def current(cfg: Config) -> None:
+        command.current(cfg)
+
+    bootstrap.run_migrations(load_settings(), current)
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the migration does")],
+    autogenerate: Annotated[bool, typer.Option(help="Compare models with the database")] = True,
+) -> None:
+    """Write a new migration (for developers)."""
+    from alembic import command
+
+    def revise(cfg: Config) -> None:
+        command.revision(cfg, message=message, autogenerate=autogenerate)
+
+    bootstrap.run_migrations(load_settings(), revise)
+
+
+for name, group in bootstrap.cli_groups():
+    app.add_typer(group, name=name)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except LiveguardError as exc:
+        err.print(f"错误：{exc.message} [{exc.code}]", markup=False, highlight=False)
+        sys.exit(1)
+
+
+__all__ = ["CliState", "app", "main"]

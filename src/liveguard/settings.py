@@ -1,0 +1,108 @@
+"""The one Settings object: built once at start-up from ``LIVEGUARD_*`` variables and passed down.
+
+Nested sections use ``__`` (``LIVEGUARD_DB__URL``). Nothing in the package reads the environment
+at import time; ``bootstrap`` calls :func:`load_settings` and hands the result to everything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    """Where the state lives: SQLite file by default, PostgreSQL (psycopg 3) in production."""
+
+    url: str = ""
+    echo: bool = False
+    pool_size: int = Field(default=10, ge=1, le=200)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+
+
+class BusSettings(BaseModel):
+    """Which bus carries domain events after commit."""
+
+    backend: Literal["memory", "nats"] = "memory"
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream: str = "LIVEGUARD"
+    relay_batch: int = Field(default=200, ge=1, le=10_000)
+    max_attempts: int = Field(default=10, ge=1)
+
+
+class MediaSettings(BaseModel):
+    """Where media blobs go (local filesystem by default)."""
+
+    root: Path | None = None  # default: <data_dir>/media
+
+
+class SecuritySettings(BaseModel):
+    """Keys, sessions and log-in protection."""
+
+    # Personal-data keys: {"key id": "base64 32-byte key"}; when empty a key file is used.
+    pii_keys: dict[str, str] = Field(default_factory=dict)
+    pii_active_key: str = ""
+    pii_key_file: Path | None = None  # default: <data_dir>/keys/pii-keys.json
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = True
+    lockout_threshold: int = Field(default=5, ge=1, le=100)
+    lockout_window_minutes: int = Field(default=15, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    token_max_days: int = Field(default=365, ge=1, le=3650)
+
+
+class WebSettings(BaseModel):
+    """The HTTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    default_language: Literal["zh", "en"] = "zh"
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    """All of LiveGuard's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LIVEGUARD_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL: the configured one, or the embedded SQLite file under data_dir."""
+        if self.db.url:
+            return self.db.url
+        return f"sqlite:///{(self.data_dir / 'liveguard.sqlite3').as_posix()}"
+
+    @property
+    def media_root(self) -> Path:
+        """Where media blobs are stored."""
+        return self.media.root or self.data_dir / "media"
+
+    @property
+    def pii_key_file(self) -> Path:
+        """The personal-data key file (used when no keys are given in settings)."""
+        return self.security.pii_key_file or self.data_dir / "keys" / "pii-keys.json"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment (and explicit overrides, used by tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
