@@ -15,6 +15,8 @@ from types import ModuleType
 import typer
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
 from liveguard import audit, identity
@@ -164,6 +166,7 @@ def build_context(
         translator=translator,
         nav=[n for d in DOMAINS for n in d.nav],
         tiles=[t for d in DOMAINS for t in d.tiles],
+        schema_status=lambda: migration_status(db),
     )
 
 
@@ -217,6 +220,18 @@ def run_migrations(settings: Settings, action: Callable[[Config], None]) -> None
                     raise RuntimeError(f"foreign keys broken after migration: {broken[:5]}")
     finally:
         db.dispose()
+
+
+def migration_status(db: Database) -> str | None:
+    """None when the database is at the newest migration, else what is wrong (for /readyz)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(PACKAGE / "db" / "migrations"))
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current == heads:
+        return None
+    return f"database at {sorted(current) or 'no revision'}, code expects {sorted(heads)}"
 
 
 def upgrade_database(settings: Settings, revision: str = "head") -> None:

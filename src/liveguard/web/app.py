@@ -59,7 +59,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        ctx.bus.start()
+        pending = ctx.schema_status()
+        if pending is not None:
+            log.error("database schema is not current (%s): run 'liveguard db upgrade'", pending)
+        else:
+            ctx.bus.start()
         try:
             yield
         finally:
@@ -113,16 +117,20 @@ def _add_operations(app: FastAPI, ctx: AppContext, metrics: Metrics) -> None:
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="就绪检查（数据库）",
-        responses={503: {"description": "数据库不可用"}},
+        summary="就绪检查（数据库与迁移）",
+        responses={503: {"description": "数据库不可用，或迁移未执行（liveguard db upgrade）"}},
     )
     def readyz() -> JSONResponse:
-        """Readiness: the database answers."""
+        """Readiness: the database answers and its schema is at the newest migration."""
         try:
             ctx.db.ping()
         except ServiceUnavailable:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
+        problem = ctx.schema_status()
+        if problem is not None:
+            body = {"status": "unavailable", "database": "up", "migrations": problem}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok", "database": "up", "migrations": "current"})
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:

@@ -78,6 +78,8 @@ class AppContext:
     translator: Translator
     nav: list[NavItem] = field(default_factory=list)
     tiles: list[Tile] = field(default_factory=list)
+    # None when the schema is current, else a message; /readyz answers 503 until it is None.
+    schema_status: Callable[[], str | None] = lambda: None
 
 
 class CommandState(Protocol):
