@@ -30,6 +30,7 @@ from liveguard.web.context import AppContext
 PG_ADMIN_URL = os.environ.get("LIVEGUARD_TEST_PG", "postgresql://127.0.0.1:5432/test")
 REQUIRE_SERVICES = os.environ.get("LIVEGUARD_REQUIRE_SERVICES") == "1"
 TEST_KEY = "q2n8dVNhH8y0Pp4o0xq7w0m8qg9c3bV7bq2m5YbQx1E"  # 32 bytes, base64url: tests only
+TEST_INDEX_KEY = "bGl2ZWd1YXJkLXRlc3RzLWJsaW5kLWluZGV4LWtleSE"  # 32 bytes, base64url: tests only
 PASSWORD = "Test-Password-42"
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -108,7 +109,13 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         environment="test",
         data_dir=tmp_path / "var",
         db={"url": db_url},
-        security={"pii_keys": {"t1": TEST_KEY}, "pii_active_key": "t1", "cookie_secure": False},
+        bus={"poll_seconds": 0},  # deterministic delivery: only after commits
+        security={
+            "pii_keys": {"t1": TEST_KEY},
+            "pii_active_key": "t1",
+            "pii_index_key": TEST_INDEX_KEY,
+            "cookie_secure": False,
+        },
     )
 
 
@@ -180,14 +187,29 @@ def make_member(
     with ctx.db.unit_of_work() as uow:
         org = service.get_organisation(uow.session, system, org_id)
         user = service.create_user(
-            uow.session, email=f"{key}@example.cn", display_name=key, password=PASSWORD,
-            kind="staff", by=system, now=now, hasher=ctx.hasher, cipher=ctx.cipher,
+            uow.session,
+            email=f"{key}@example.cn",
+            display_name=key,
+            password=PASSWORD,
+            kind="staff",
+            by=system,
+            now=now,
+            hasher=ctx.hasher,
+            cipher=ctx.cipher,
             pii=service.PersonalData(phone=phone),
         )
         service.grant_membership(uow.session, user=user, org=org, role=role, by=system, now=now)
         _token, secret = auth.create_token(
-            uow.session, by=system, user=user, org=org, name=f"{key}-token", role=role,
-            scopes=["*"], days=30, now=now, max_days=365,
+            uow.session,
+            by=system,
+            user=user,
+            org=org,
+            name=f"{key}-token",
+            role=role,
+            scopes=["*"],
+            days=30,
+            now=now,
+            max_days=365,
         )
         uow.commit()
         return Member(user.id, user.email, org.id, secret)
@@ -199,7 +221,9 @@ def world(ctx: AppContext, system: Principal) -> World:
     now = ctx.clock.now()
     with ctx.db.unit_of_work() as uow:
         orgs = {
-            key: service.create_organisation(uow.session, name=name, kind=kind, by=system, now=now).id
+            key: service.create_organisation(
+                uow.session, name=name, kind=kind, by=system, now=now
+            ).id
             for key, kind, name in [
                 ("platform", "platform_operator", "测试平台"),
                 ("a", "merchant", "商家甲"),
@@ -208,8 +232,15 @@ def world(ctx: AppContext, system: Principal) -> World:
             ]
         }
         consumer = service.create_user(
-            uow.session, email="buyer@example.cn", display_name="买家", password=PASSWORD,
-            kind="consumer", by=None, now=now, hasher=ctx.hasher, cipher=ctx.cipher,
+            uow.session,
+            email="buyer@example.cn",
+            display_name="买家",
+            password=PASSWORD,
+            kind="consumer",
+            by=None,
+            now=now,
+            hasher=ctx.hasher,
+            cipher=ctx.cipher,
             pii=service.PersonalData(phone="18688886666", address="广东省深圳市南山区测试路 1 号"),
         )
         uow.commit()
@@ -218,14 +249,23 @@ def world(ctx: AppContext, system: Principal) -> World:
         platform_id=orgs["platform"],
         merchant_a=orgs["a"],
         merchant_b=orgs["b"],
-        admin=make_member(ctx, system, org_id=orgs["platform"], role="platform_admin", key="admin",
-                          phone=phones["admin"]),
-        staff_a=make_member(ctx, system, org_id=orgs["a"], role="merchant_staff", key="staff-a",
-                            phone=phones["a"]),
-        staff_b=make_member(ctx, system, org_id=orgs["b"], role="merchant_staff", key="staff-b",
-                            phone=phones["b"]),
-        regulator=make_member(ctx, system, org_id=orgs["reg"], role="regulator", key="regulator",
-                              phone=phones["reg"]),
+        admin=make_member(
+            ctx,
+            system,
+            org_id=orgs["platform"],
+            role="platform_admin",
+            key="admin",
+            phone=phones["admin"],
+        ),
+        staff_a=make_member(
+            ctx, system, org_id=orgs["a"], role="merchant_staff", key="staff-a", phone=phones["a"]
+        ),
+        staff_b=make_member(
+            ctx, system, org_id=orgs["b"], role="merchant_staff", key="staff-b", phone=phones["b"]
+        ),
+        regulator=make_member(
+            ctx, system, org_id=orgs["reg"], role="regulator", key="regulator", phone=phones["reg"]
+        ),
         consumer_id=consumer.id,
         phones=phones,
     )

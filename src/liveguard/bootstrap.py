@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -122,7 +123,12 @@ def build_bus(settings: Settings, db: Database, clock: Clock) -> Bus:
             code="bus.backend_unavailable",
         )
     bus = InProcessBus(
-        db, registry, clock, batch=settings.bus.relay_batch, max_attempts=settings.bus.max_attempts
+        db,
+        registry,
+        clock,
+        batch=settings.bus.relay_batch,
+        max_attempts=settings.bus.max_attempts,
+        poll_seconds=settings.bus.poll_seconds,
     )
     db.after_commit(bus.kick)
     return bus
@@ -130,8 +136,9 @@ def build_bus(settings: Settings, db: Database, clock: Clock) -> Bus:
 
 def build_cipher(settings: Settings) -> PiiCipher:
     """The personal-data cipher (keys from settings, or the key file made on first run)."""
+    sec = settings.security
     ring = KeyRing.from_settings(
-        settings.security.pii_keys, settings.security.pii_active_key, settings.pii_key_file
+        sec.pii_keys, sec.pii_active_key, sec.pii_index_key, settings.pii_key_file
     )
     return PiiCipher(ring)
 
@@ -162,7 +169,9 @@ def build_context(
         policy=policy,
         cipher=build_cipher(settings),
         hasher=hasher or PasswordHasher(fast=settings.environment == "test"),
-        authenticator=identity.IdentityAuthenticator(policy),
+        authenticator=identity.IdentityAuthenticator(
+            policy, idle=timedelta(minutes=settings.security.session_idle_minutes)
+        ),
         translator=translator,
         nav=[n for d in DOMAINS for n in d.nav],
         tiles=[t for d in DOMAINS for t in d.tiles],

@@ -30,6 +30,8 @@ class BusSettings(BaseModel):
     stream: str = "LIVEGUARD"
     relay_batch: int = Field(default=200, ge=1, le=10_000)
     max_attempts: int = Field(default=10, ge=1)
+    # How often the in-process bus looks for due retries while idle (0: only after commits).
+    poll_seconds: float = Field(default=5.0, ge=0)
 
 
 class MediaSettings(BaseModel):
@@ -44,8 +46,10 @@ class SecuritySettings(BaseModel):
     # Personal-data keys: {"key id": "base64 32-byte key"}; when empty a key file is used.
     pii_keys: dict[str, str] = Field(default_factory=dict)
     pii_active_key: str = ""
+    pii_index_key: str = ""  # base64url 32 bytes; required with pii_keys (blind indexes)
     pii_key_file: Path | None = None  # default: <data_dir>/keys/pii-keys.json
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
     cookie_secure: bool = True
     lockout_threshold: int = Field(default=5, ge=1, le=100)
     lockout_window_minutes: int = Field(default=15, ge=1)

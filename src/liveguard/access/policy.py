@@ -6,7 +6,7 @@ A grant gives a role an action at a scope:
 - ``TENANT``: the organisations the user is a member of with that role;
 - ``SELF``: records the user owns (consumers, a host's own file).
 
-API tokens narrow further: a token's scopes are action patterns (``"identity.*"``), and an
+API tokens narrow further: a token's scopes are action patterns (``"user.*"``), and an
 action outside them is denied even if the role would allow it.
 """
 

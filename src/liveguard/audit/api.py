@@ -6,12 +6,11 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from liveguard.audit import service
 from liveguard.audit.models import AuditEvent
 from liveguard.audit.schemas import AuditEventPage, AuditEventRead
-from liveguard.web.deps import PageDep, PrincipalDep, UowDep
+from liveguard.web.deps import PageDep, PrincipalDep, UowDep, UtcDatetime
 
 router = APIRouter(tags=["audit"])
 
@@ -26,8 +25,8 @@ def list_audit_events(
     tenant_id: Annotated[uuid.UUID | None, Query(description="组织")] = None,
     target_id: Annotated[str | None, Query(max_length=64, description="对象 ID")] = None,
     outcome: Annotated[Literal["ok", "denied", "failed"] | None, Query()] = None,
-    since: Annotated[AwareDatetime | None, Query(description="起始时间（含）")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="截止时间（不含）")] = None,
+    since: Annotated[UtcDatetime | None, Query(description="起始时间（含）")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="截止时间（不含）")] = None,
 ) -> AuditEventPage:
     """Audit entries, newest first, filtered."""
     flt = service.AuditFilter(

@@ -1,4 +1,4 @@
-"""Who may read the audit trail (DESIGN.md: platform admins and regulators)."""
+"""Who may read the audit trail: the platform's admins and compliance officers, and regulators."""
 
 from liveguard.access import ALL
 from liveguard.access.policy import Grants

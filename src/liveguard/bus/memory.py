@@ -97,7 +97,11 @@ def outbox_lag_seconds(db: Database, clock: Clock) -> float:
 
 
 class InProcessBus:
-    """Delivers events synchronously after each commit, in the committing thread."""
+    """Delivers events synchronously after each commit, in the committing thread.
+
+    A daemon thread also kicks every ``poll_seconds`` while the process runs, so retries that
+    fall due and events left by a crashed process are delivered without waiting for a commit.
+    """
 
     def __init__(
         self,
@@ -107,14 +111,18 @@ class InProcessBus:
         *,
         batch: int = 200,
         max_attempts: int = 10,
+        poll_seconds: float = 0.0,
     ) -> None:
         self.db = db
         self.registry = registry
         self.clock = clock
         self.batch = batch
         self.max_attempts = max_attempts
+        self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
         self._again = threading.Event()
+        self._stopping = threading.Event()
+        self._poller: threading.Thread | None = None
 
     def kick(self) -> None:
         """Deliver everything pending; a kick during delivery makes the running loop go again."""
@@ -124,17 +132,33 @@ class InProcessBus:
         try:
             while self._again.is_set():
                 self._again.clear()
-                while self._deliver_batch() == self.batch:
+                # Until a round finds nothing due: handlers may emit events of their own.
+                while self._deliver_batch() > 0:
                     pass
         finally:
             self._lock.release()
 
     def start(self) -> None:
-        """Deliver what an earlier process left in the outbox."""
+        """Deliver what an earlier process left in the outbox, then keep polling (if set)."""
         self.kick()
+        if self.poll_seconds > 0 and self._poller is None:
+            self._stopping.clear()
+            self._poller = threading.Thread(target=self._poll, name="liveguard-bus", daemon=True)
+            self._poller.start()
 
     def stop(self) -> None:
-        """Nothing runs in the background."""
+        """Stop the polling thread (deliveries in progress finish first)."""
+        self._stopping.set()
+        if self._poller is not None:
+            self._poller.join(timeout=30)
+            self._poller = None
+
+    def _poll(self) -> None:
+        while not self._stopping.wait(self.poll_seconds):
+            try:
+                self.kick()
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("bus poll failed")
 
     def lag_seconds(self) -> float:
         """Age of the oldest undelivered event."""

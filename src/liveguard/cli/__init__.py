@@ -85,9 +85,17 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+    sql: Annotated[bool, typer.Option("--sql", help="Print the SQL instead of running it")] = False,
+) -> None:
     """Apply database migrations (creates the SQLite file on first run)."""
     settings = load_settings()
+    if sql:
+        from alembic import command
+
+        command.upgrade(bootstrap.alembic_config(settings), revision, sql=True)
+        return
     bootstrap.upgrade_database(settings, revision)
     typer.echo(f"database at {revision}")
 

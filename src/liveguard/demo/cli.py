@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from liveguard.access import ROLES
 from liveguard.demo import seed as demo_seed
+from liveguard.errors import InvalidInput
 from liveguard.web.context import CommandState
 
 demo_app = typer.Typer(help="Demo data (演示数据).", no_args_is_help=True)
@@ -15,10 +18,18 @@ out = Console()
 
 
 @demo_app.command("seed")
-def seed(ctx: typer.Context) -> None:
+def seed(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(help="Allow in a production environment")] = False,
+) -> None:
     """Create the demo platform (once) and print the logins."""
     state: CommandState = ctx.obj
     app = state.context()
+    if app.settings.environment == "production" and not force:
+        raise InvalidInput(
+            "生产环境不创建演示数据（演示账号的密码是公开的）；确需创建请加 --force",
+            code="demo.production",
+        )
     with app.db.unit_of_work() as uow:
         created = demo_seed.seed(
             uow.session,

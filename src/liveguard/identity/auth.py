@@ -20,7 +20,7 @@ from liveguard.security import PasswordHasher, hash_secret, new_secret
 from liveguard.settings import SecuritySettings
 from liveguard.web.context import ConsoleIdentity
 
-TOKEN_TOUCH_EVERY = timedelta(minutes=5)
+TOKEN_TOUCH_EVERY = timedelta(minutes=5)  # last-used bookkeeping is throttled to this
 
 
 def principal_for_user(user: User, policy: Policy, *, ip: str | None = None) -> Principal:
@@ -250,8 +250,9 @@ def parse_token(raw: str) -> tuple[uuid.UUID, str] | None:
 class IdentityAuthenticator:
     """Resolves API tokens and console cookies for the web layer."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, *, idle: timedelta = timedelta(hours=2)) -> None:
         self.policy = policy
+        self.idle = idle
 
     def from_bearer(
         self, session: Session, token: str, *, ip: str | None, now: datetime
@@ -295,9 +296,14 @@ class IdentityAuthenticator:
         ).first()
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             return None
+        if now - row.last_seen_at > self.idle:
+            return None
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             return None
+        if now - row.last_seen_at > TOKEN_TOUCH_EVERY:
+            row.last_seen_at = now
+            session.commit()  # idle-timeout bookkeeping, throttled like token last-use
         return ConsoleIdentity(
             principal=principal_for_user(user, self.policy, ip=ip),
             session_id=str(row.id),

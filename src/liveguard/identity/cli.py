@@ -148,6 +148,32 @@ def token_create(
     out.print(secret, markup=False, highlight=False)
 
 
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context, page: Annotated[int, typer.Option(min=1, help="页码")] = 1
+) -> None:
+    """List API tokens (never their secrets), newest first, 50 a page."""
+    state = _state(ctx)
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        rows, total = auth.list_tokens(uow.session, state.principal(), page=page, per_page=50)
+        table = Table(
+            "id", "name", "organisation", "role", "expires", "state", title=f"{total} tokens"
+        )
+        now = app.clock.now()
+        for t in rows:
+            live = "revoked" if t.revoked_at else ("expired" if t.expires_at <= now else "live")
+            table.add_row(
+                str(t.id),
+                t.name,
+                t.organisation.name,
+                t.role,
+                t.expires_at.date().isoformat(),
+                live,
+            )
+    out.print(table)
+
+
 @token_app.command("revoke")
 def token_revoke(ctx: typer.Context, token_id: uuid.UUID) -> None:
     """Revoke an API token."""

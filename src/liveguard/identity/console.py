@@ -6,13 +6,22 @@ import hmac
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from liveguard.errors import AccountLocked, InvalidCredentials, LiveguardError
+from liveguard.access import ORG_KINDS, Principal
+from liveguard.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    InvalidInput,
+    LiveguardError,
+    NotFound,
+)
 from liveguard.identity import auth, service
+from liveguard.identity.models import User
 from liveguard.security import new_secret
-from liveguard.web.console import render, safe_next
+from liveguard.web.console import ConsoleText, console_router, query_prefix, render, safe_next
 from liveguard.web.context import NavItem, Tile
 from liveguard.web.deps import (
     LANG_COOKIE,
@@ -27,7 +36,22 @@ from liveguard.web.deps import (
 )
 from liveguard.web.i18n import LANGUAGES
 
-router = APIRouter(prefix="/console")
+router = console_router(
+    labels={
+        "email": "邮箱",
+        "password": "密码",
+        "to": "语言",
+        "kind": "组织类型",
+        "q": "姓名或邮箱",
+        "user_id": "用户编号",
+        "token_id": "令牌编号",
+        "reason": "查看事由",
+        "name": "名称",
+        "grant": "代表的组织与角色",
+        "scopes": "权限范围",
+        "days": "有效天数",
+    }
+)
 
 
 def _cookie_flags(ctx: CtxDep) -> dict[str, object]:
@@ -35,7 +59,11 @@ def _cookie_flags(ctx: CtxDep) -> dict[str, object]:
 
 
 @router.get("/login")
-def login_page(request: Request, ctx: CtxDep, next: str | None = None) -> Response:
+def login_page(
+    request: Request,
+    ctx: CtxDep,
+    next: Annotated[ConsoleText | None, Query(max_length=500)] = None,
+) -> Response:
     """The log-in form (with a double-submit CSRF token, as there is no session yet)."""
     token = request.cookies.get(PRE_CSRF_COOKIE) or new_secret(24)
     response = render(request, "identity/login.html", csrf_token=token, next=safe_next(next))
@@ -48,10 +76,10 @@ def login(
     request: Request,
     ctx: CtxDep,
     uow: UowDep,
-    email: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=256)],
-    csrf_token: Annotated[str, Form(max_length=64)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/console",
+    email: Annotated[ConsoleText, Form(max_length=254)],
+    password: Annotated[ConsoleText, Form(max_length=256)],
+    csrf_token: Annotated[ConsoleText, Form(max_length=64)] = "",
+    next: Annotated[ConsoleText, Form(max_length=500)] = "/console",
 ) -> Response:
     """Check the password, open a session, and go to the page asked for."""
     cookie = request.cookies.get(PRE_CSRF_COOKIE, "")
@@ -118,8 +146,8 @@ def logout(request: Request, ident: ConsoleUserDep, ctx: CtxDep, uow: UowDep) ->
 @router.get("/lang")
 def switch_language(
     ctx: CtxDep,
-    to: Annotated[str, Query(max_length=5)],
-    next: str | None = None,
+    to: Annotated[ConsoleText, Query(max_length=5)],
+    next: Annotated[ConsoleText | None, Query(max_length=500)] = None,
 ) -> Response:
     """Switch the console language (a cookie; nothing else changes)."""
     response = RedirectResponse(safe_next(next), status_code=303)
@@ -136,14 +164,32 @@ def switch_language(
 
 @router.get("")
 def home(request: Request, ident: ConsoleUserDep, ctx: CtxDep, uow: UowDep) -> Response:
-    """The home page: figures counted from the database, for what the user may see."""
+    """The home page: a welcome naming the user's organisations, and figures for their role."""
+    principal = ident.principal
     now = ctx.clock.now()
     tiles = [
-        {"label": t.label, "value": t.count(uow.session, ident.principal, now), "href": t.href}
+        {"label": t.label, "value": t.count(uow.session, principal, now), "href": t.href}
         for t in ctx.tiles
-        if ident.principal.can(t.action)
+        if principal.can(t.action)
     ]
-    return render(request, "identity/home.html", ident=ident, tiles=tiles)
+    names = _organisation_names(uow.session, principal)
+    memberships = [
+        (names[g.org_id], g.role)
+        for g in principal.grants
+        if g.org_id is not None and g.org_id in names
+    ]
+    return render(request, "identity/home.html", ident=ident, tiles=tiles, memberships=memberships)
+
+
+def _organisation_names(session: Session, principal: Principal) -> dict[uuid.UUID, str]:
+    """Names of the principal's own organisations, as far as it may see them."""
+    names: dict[uuid.UUID, str] = {}
+    for org_id in sorted(principal.org_ids):
+        try:
+            names[org_id] = service.get_organisation(session, principal, org_id).name
+        except NotFound:
+            continue  # a role without organisation.read: the page shows the role alone
+    return names
 
 
 @router.get("/organisations")
@@ -152,9 +198,11 @@ def organisations_page(
     ident: ConsoleUserDep,
     uow: UowDep,
     paging: PageDep,
-    kind: str | None = None,
+    kind: Annotated[ConsoleText | None, Query(max_length=40)] = None,
 ) -> Response:
-    """Organisations the user may see."""
+    """Organisations the user may see, optionally of one kind."""
+    if kind and kind not in ORG_KINDS:
+        raise InvalidInput("未知的组织类型", code="identity.invalid_org_kind")
     rows, total = service.list_organisations(
         uow.session, ident.principal, kind=kind or None, page=paging.page, per_page=paging.per_page
     )
@@ -166,6 +214,7 @@ def organisations_page(
         total=total,
         paging=paging,
         kind=kind or "",
+        query_prefix=query_prefix(kind=kind),
     )
 
 
@@ -176,7 +225,7 @@ def users_page(
     uow: UowDep,
     ctx: CtxDep,
     paging: PageDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[ConsoleText | None, Query(max_length=100)] = None,
 ) -> Response:
     """Users the user may see, personal data masked."""
     rows, total = service.list_users(
@@ -196,6 +245,7 @@ def users_page(
         total=total,
         paging=paging,
         q=q or "",
+        query_prefix=query_prefix(q=q),
     )
 
 
@@ -205,14 +255,9 @@ def user_page(
 ) -> Response:
     """One user, masked; allowed roles may reveal the full personal data (audited)."""
     user = service.get_user(uow.session, ident.principal, user_id)
-    return render(
-        request,
-        "identity/user.html",
-        ident=ident,
-        user=user,
-        pii=service.masked_pii(user, ctx.cipher),
-        revealed=False,
-        can_reveal=ident.principal.can("user.read_pii"),
+    masked = service.masked_pii(user, ctx.cipher)
+    return _user_with(
+        request, ident, user, pii=masked, can_reveal=ident.principal.can("user.read_pii")
     )
 
 
@@ -223,7 +268,7 @@ def reveal_user_pii(
     ident: ConsoleUserDep,
     uow: UowDep,
     ctx: CtxDep,
-    reason: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[ConsoleText, Form(max_length=200)] = "",
 ) -> Response:
     """Show the full personal data once, writing the read to the audit log."""
     user = service.get_user(uow.session, ident.principal, user_id)
@@ -239,31 +284,41 @@ def reveal_user_pii(
     except LiveguardError as exc:
         if exc.status != 422:
             raise
-        return render(
-            request,
-            "identity/user.html",
-            ident=ident,
-            user=user,
-            status_code=422,
-            pii=service.masked_pii(user, ctx.cipher),
-            revealed=False,
-            can_reveal=True,
-            error=exc.message,
-        )
+        masked = service.masked_pii(user, ctx.cipher)
+        return _user_with(request, ident, user, pii=masked, error=exc.message, status_code=422)
     uow.commit()
+    return _user_with(request, ident, user, pii=pii, revealed=True)
+
+
+def _user_with(
+    request: Request,
+    ident: ConsoleUserDep,
+    user: User,
+    *,
+    pii: dict[str, str | None],
+    can_reveal: bool = True,
+    revealed: bool = False,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     return render(
         request,
         "identity/user.html",
         ident=ident,
+        status_code=status_code,
         user=user,
         pii=pii,
-        revealed=True,
-        can_reveal=True,
+        can_reveal=can_reveal,
+        revealed=revealed,
+        error=error,
+        lang_next=f"/console/users/{user.id}",  # the reveal's POST has no GET page
     )
 
 
 @router.get("/tokens")
-def tokens_page(request: Request, ident: ConsoleUserDep, uow: UowDep, paging: PageDep) -> Response:
+def tokens_page(
+    request: Request, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep, paging: PageDep
+) -> Response:
     """The user's organisations' API tokens; a form to issue one."""
     rows, total = auth.list_tokens(
         uow.session, ident.principal, page=paging.page, per_page=paging.per_page
@@ -275,16 +330,19 @@ def tokens_page(request: Request, ident: ConsoleUserDep, uow: UowDep, paging: Pa
         rows=rows,
         total=total,
         paging=paging,
-        grants=_token_grants(ident),
+        grants=_token_grants(uow.session, ident.principal),
         new_secret=None,
+        now=ctx.clock.now(),
     )
 
 
-def _token_grants(ident: ConsoleUserDep) -> list[tuple[str, str]]:
-    access = ident.principal.access("token.manage")
+def _token_grants(session: Session, principal: Principal) -> list[tuple[str, str, str]]:
+    """(organisation id, role, organisation name) the user may issue a token for."""
+    access = principal.access("token.manage")
+    names = _organisation_names(session, principal)
     return [
-        (str(g.org_id), g.role)
-        for g in ident.principal.grants
+        (str(g.org_id), g.role, names.get(g.org_id, str(g.org_id)[:8]))
+        for g in principal.grants
         if g.org_id is not None and (access.all or g.org_id in access.tenants)
     ]
 
@@ -295,9 +353,9 @@ def create_token(
     ident: ConsoleUserDep,
     uow: UowDep,
     ctx: CtxDep,
-    name: Annotated[str, Form(max_length=100)],
-    grant: Annotated[str, Form(max_length=200)],
-    scopes: Annotated[str, Form(max_length=1000)] = "*",
+    name: Annotated[ConsoleText, Form(max_length=100)],
+    grant: Annotated[ConsoleText, Form(max_length=200)],
+    scopes: Annotated[ConsoleText, Form(max_length=1000)] = "*",
     days: Annotated[int, Form(ge=1, le=3650)] = 90,
 ) -> Response:
     """Issue a token; its secret is shown on this page once."""
@@ -320,9 +378,9 @@ def create_token(
         )
     except (ValueError, LiveguardError) as exc:
         message = exc.message if isinstance(exc, LiveguardError) else "组织参数无效"
-        return _tokens_with(request, ident, uow, error=message, status_code=422)
+        return _tokens_with(request, ident, uow, ctx, error=message, status_code=422)
     uow.commit()
-    return _tokens_with(request, ident, uow, new_secret=secret)
+    return _tokens_with(request, ident, uow, ctx, new_secret=secret)
 
 
 @router.post("/tokens/{token_id}/revoke")
@@ -338,6 +396,7 @@ def _tokens_with(
     request: Request,
     ident: ConsoleUserDep,
     uow: UowDep,
+    ctx: CtxDep,
     *,
     status_code: int = 200,
     new_secret: str | None = None,
@@ -351,10 +410,12 @@ def _tokens_with(
         rows=rows,
         total=total,
         paging=None,
-        grants=_token_grants(ident),
+        grants=_token_grants(uow.session, ident.principal),
         new_secret=new_secret,
         error=error,
         status_code=status_code,
+        now=ctx.clock.now(),
+        lang_next="/console/tokens",
     )
 
 

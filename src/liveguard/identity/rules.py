@@ -88,7 +88,7 @@ def token_expiry(now: datetime, days: int, max_days: int) -> datetime:
 
 
 def check_scopes(scopes: list[str], known_actions: list[str]) -> list[str]:
-    """Scopes are action patterns (``identity.*``, ``*``); each must match a declared action."""
+    """Scopes are action patterns (``user.*``, ``*``); each must match a declared action."""
 
     cleaned = sorted({s.strip() for s in scopes if s.strip()})
     if not cleaned:

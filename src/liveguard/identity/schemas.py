@@ -149,7 +149,7 @@ class TokenCreate(BaseModel):
     org_id: uuid.UUID
     role: RoleField
     scopes: list[str] = Field(
-        min_length=1, max_length=50, description="权限范围，如 identity.* 或 *"
+        min_length=1, max_length=50, description="权限范围（动作模式），如 user.* 、audit.read 或 *"
     )
     days: int = Field(default=90, ge=1, le=3650, description="有效天数")
 

@@ -15,7 +15,7 @@ from liveguard.access import ORG_KINDS, Principal, scoped, visible
 from liveguard.bus import emit
 from liveguard.db import new_id
 from liveguard.db.query import paginate
-from liveguard.errors import Conflict, InvalidInput, NotFound
+from liveguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveguard.identity import events, rules
 from liveguard.identity.models import ApiToken, Membership, Organisation, User
 from liveguard.security import (
@@ -306,11 +306,21 @@ def list_users(
 
 
 def _require_manage(session: Session, by: Principal, user: User) -> None:
-    """Managers may change users of their own tenants only (others are not found)."""
+    """Managers may change users of their own tenants only (others are not found).
+
+    An account is shared by every organisation the person works for, so a tenant manager may
+    change it only when all of its memberships are in tenants they manage.
+    """
     found = session.scalars(_visible_users(by, "user.manage").where(User.id == user.id)).first()
     if found is None:
         by.require("user.manage")
         raise NotFound(code="identity.user_not_found")
+    access = by.access("user.manage")
+    if not access.all and any(m.org_id not in access.tenants for m in user.memberships):
+        raise PermissionDenied(
+            "该用户同时属于其他组织，只有平台管理员可以修改其账号",
+            code="identity.user_shared_across_tenants",
+        )
 
 
 def masked_pii(user: User, cipher: PiiCipher) -> dict[str, str | None]:

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "pii1"
+log = logging.getLogger(__name__)
 
 
 def _b64(data: bytes) -> str:
@@ -52,18 +54,29 @@ class KeyRing:
                 raise PiiKeyError(f"key {kid!r} must be 32 bytes with no ':' in its id")
 
     @classmethod
-    def from_settings(cls, keys: dict[str, str], active: str, key_file: Path) -> KeyRing:
-        """Keys given in settings win; otherwise the key file, created on first run."""
-        if keys:
-            decoded = {kid: _unb64(v) for kid, v in keys.items()}
-            index = hashlib.sha256(b"liveguard-blind-index|" + decoded[sorted(decoded)[0]])
-            return cls(decoded, active or sorted(decoded)[-1], index.digest())
-        return cls.load_or_create(key_file)
+    def from_settings(
+        cls, keys: dict[str, str], active: str, index_key: str, key_file: Path
+    ) -> KeyRing:
+        """Keys given in settings win (all three parts explicit); otherwise the key file."""
+        if not keys:
+            return cls.load_or_create(key_file)
+        if not active and len(keys) == 1:
+            active = next(iter(keys))
+        if not active or not index_key:
+            raise PiiKeyError(
+                "with LIVEGUARD_SECURITY__PII_KEYS set, also set PII_ACTIVE_KEY (when there is more"
+                " than one key) and PII_INDEX_KEY (32 bytes, base64url)"
+            )
+        index = _unb64(index_key)
+        if len(index) != 32:
+            raise PiiKeyError("PII_INDEX_KEY must be 32 bytes (base64url)")
+        return cls({kid: _unb64(v) for kid, v in keys.items()}, active, index)
 
     @classmethod
     def load_or_create(cls, path: Path) -> KeyRing:
         """Read the key file, creating it (mode 0600) with a fresh key when absent."""
         if not path.exists():
+            log.warning("no personal-data key file at %s: creating one — back it up", path)
             path.parent.mkdir(parents=True, exist_ok=True)
             kid = "k1"
             doc = {
@@ -71,9 +84,15 @@ class KeyRing:
                 "keys": {kid: _b64(AESGCM.generate_key(bit_length=256))},
                 "index_key": _b64(secrets.token_bytes(32)),
             }
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=2)
+            try:  # O_EXCL: when two processes start together, the first one's file wins
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(doc, fh, indent=2)
+                    fh.flush()
+                    os.fsync(fh.fileno())
         doc = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             {kid: _unb64(v) for kid, v in doc["keys"].items()},
@@ -124,10 +143,10 @@ class PiiCipher:
             raise PiiKeyError("not an encrypted value") from exc
         if prefix != PREFIX or kid not in self._aead:
             raise PiiKeyError(f"unknown key {kid!r}")
-        raw = _unb64(body)
         try:
+            raw = _unb64(body)
             plain = self._aead[kid].decrypt(raw[:12], raw[12:], context.encode("utf-8"))
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:  # binascii.Error is a ValueError
             raise PiiKeyError("value does not authenticate") from exc
         return plain.decode("utf-8")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from pydantic import AfterValidator, AwareDatetime
 
 from liveguard.access import Principal
 from liveguard.clock import Clock
@@ -129,6 +131,17 @@ async def console_user(
 
 
 ConsoleUserDep = Annotated[ConsoleIdentity, Depends(console_user)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+14:00 has no UTC equivalent
+        raise ValueError("时间超出可表示范围") from exc
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+"""A query or body datetime: must carry a UTC offset; converted to UTC (422 if it cannot be)."""
 
 
 class PageParams:

@@ -23,7 +23,7 @@ target_metadata = config.attributes["target_metadata"]
 
 
 def run_offline() -> None:
-    """Emit SQL without a connection (``liveguard db upgrade --sql``)."""
+    """Emit SQL without a connection (``liveguard db upgrade --sql``, for DBAs who apply it)."""
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
