@@ -8,8 +8,8 @@ scripts/setup.sh dev || exit 1
 
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian's chromium for the browser tests"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null ||
+    echo "installing Debian's chromium (and a CJK font for screenshots) for the browser tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null ||
       echo "warning: could not install chromium; browser tests will skip (or fail in CI)" >&2
   else
     echo "warning: /usr/bin/chromium missing and cannot apt-get install it; browser tests skip" >&2

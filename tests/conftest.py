@@ -22,6 +22,7 @@ from sqlalchemy import text
 from liveguard import bootstrap
 from liveguard.access import Principal
 from liveguard.clock import FixedClock
+from liveguard.db import Base
 from liveguard.db.types import new_id
 from liveguard.identity import auth, service
 from liveguard.settings import Settings, load_settings
@@ -86,7 +87,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def truncate_all(url: str) -> None:
     """Empty every LiveGuard table (keeps the schema and Alembic's version)."""
-    tables = [t.name for t in bootstrap.Base.metadata.sorted_tables]
+    tables = [t.name for t in Base.metadata.sorted_tables]
     engine = bootstrap.build_database(load_settings(db={"url": url})).engine
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from liveguard.db.uow import UnitOfWork
 from liveguard.errors import ServiceUnavailable
 
+READ_ONLY = "liveguard_read_only"
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever driver the URL names (or omits)."""
@@ -43,7 +45,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions (metrics, health, bus polling) must not queue behind writers.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -71,6 +75,9 @@ class Database:
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, sqlite_busy_timeout_ms)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_factory = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -82,13 +89,13 @@ class Database:
         return UnitOfWork(self.session_factory, tuple(self._after_commit))
 
     def session(self) -> Session:
-        """A bare session for read-only tooling (metrics, health)."""
-        return self.session_factory()
+        """A read-only session for tooling (metrics, health, bus polling); never commit it."""
+        return self._read_factory()
 
     def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""
         try:
-            with self.engine.connect() as conn:
+            with self.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:
             raise ServiceUnavailable("数据库不可用", code="db.unavailable") from exc

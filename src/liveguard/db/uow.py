@@ -7,11 +7,14 @@ rolls back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -54,11 +57,18 @@ class UnitOfWork:
             self._session = None
 
     def commit(self) -> None:
-        """Commit the transaction, then run the after-commit callbacks."""
+        """Commit the transaction, then run the after-commit callbacks.
+
+        A failing callback is logged, not raised: the data is committed, and the caller must not
+        report a failure for it (the bus delivers what it missed on its next round).
+        """
         self.session.commit()
         self.committed = True
         for callback in self._after_commit:
-            callback()
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback %r failed", callback)
 
     def rollback(self) -> None:
         """Abandon everything done so far."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from liveguard.errors import InvalidInput
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,185}\.[^@\s.]{2,63}$")
 # 中国大陆手机号：1 开头 11 位，第二位 3–9。
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 TOKEN_PREFIX = "lgt_"  # noqa: S105 — a public prefix, not a secret
 
 
@@ -26,7 +27,8 @@ def normalise_email(email: str) -> str:
 
 def normalise_phone(phone: str) -> str:
     """Digits of a mainland mobile number (accepts +86 and separators)."""
-    digits = re.sub(r"[\s\-()]", "", phone.strip())
+    # NFKC folds full-width digits (１３８…) to ASCII, so one number has one blind index.
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", phone).strip())
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 def mask_phone(phone: str) -> str:
     """138****5678: keep the carrier prefix and the last four digits."""
     digits = phone.strip()
-    if len(digits) < 7:
+    if len(digits) <= 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 

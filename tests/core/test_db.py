@@ -1,0 +1,282 @@
+"""Persistence core: UnitOfWork, after-commit callbacks, UTC datetimes, SQLite, paging, ids."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from liveguard.db import new_id
+from liveguard.db.outbox import ProcessedEvent
+from liveguard.db.query import paginate
+from liveguard.db.types import UTCDateTime
+from liveguard.identity import Membership
+from liveguard.web.context import AppContext
+from tests.conftest import NOW
+
+CST = timezone(timedelta(hours=8))
+
+
+def processed(handler: str, at: datetime = NOW) -> ProcessedEvent:
+    """A small row with no foreign keys, handy for exercising the core."""
+    return ProcessedEvent(handler=handler, event_id=new_id(), processed_at=at)
+
+
+def add_and_fail(ctx: AppContext, handler: str) -> None:
+    """Add a row in a UnitOfWork, then raise before committing."""
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed(handler))
+        uow.session.flush()
+        raise RuntimeError("stop")
+
+
+def insert(ctx: AppContext, row: object) -> None:
+    """Add one row in a UnitOfWork and commit it."""
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(row)
+        uow.commit()
+
+
+def count_rows(ctx: AppContext) -> int:
+    """How many ProcessedEvent rows a fresh session sees (i.e. what is committed)."""
+    with ctx.db.session() as session:
+        return session.scalar(select(func.count()).select_from(ProcessedEvent)) or 0
+
+
+# ----------------------------------------------------------------------------- UnitOfWork
+
+
+def test_commit_makes_the_work_visible_to_other_sessions(ctx: AppContext) -> None:
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("a"))
+        uow.session.flush()
+        uow.commit()
+        assert uow.committed
+    assert count_rows(ctx) == 1
+
+
+def test_leaving_without_commit_rolls_back(ctx: AppContext) -> None:
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("a"))
+        uow.session.flush()
+    assert count_rows(ctx) == 0
+
+
+def test_an_exception_rolls_back_and_propagates(ctx: AppContext) -> None:
+    with pytest.raises(RuntimeError, match="stop"):
+        add_and_fail(ctx, "a")
+    assert count_rows(ctx) == 0
+
+
+def test_explicit_rollback_discards_work_so_far(ctx: AppContext) -> None:
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("discarded"))
+        uow.session.flush()
+        uow.rollback()
+        uow.session.add(processed("kept"))
+        uow.commit()
+    with ctx.db.session() as session:
+        assert session.scalars(select(ProcessedEvent.handler)).all() == ["kept"]
+
+
+def test_session_outside_the_with_block_is_an_error(ctx: AppContext) -> None:
+    uow = ctx.db.unit_of_work()
+    with pytest.raises(RuntimeError, match="outside"):
+        _ = uow.session
+    with uow:
+        pass
+    with pytest.raises(RuntimeError, match="outside"):
+        _ = uow.session
+
+
+def test_after_commit_callbacks_run_once_after_the_commit(ctx: AppContext) -> None:
+    seen: list[int] = []
+    ctx.db.after_commit(lambda: seen.append(count_rows(ctx)))
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("a"))
+        uow.session.flush()
+        assert seen == []
+        uow.commit()
+    # The callback ran exactly once, and by then the row was visible to others.
+    assert seen == [1]
+
+
+def test_after_commit_callbacks_do_not_run_without_commit(ctx: AppContext) -> None:
+    seen: list[str] = []
+    ctx.db.after_commit(lambda: seen.append("ran"))
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("a"))
+    with pytest.raises(RuntimeError, match="stop"):
+        add_and_fail(ctx, "b")
+    assert seen == []
+
+
+def test_after_commit_callbacks_do_not_run_when_the_commit_fails(ctx: AppContext) -> None:
+    seen: list[str] = []
+    ctx.db.after_commit(lambda: seen.append("ran"))
+    event_id = new_id()
+    insert(ctx, ProcessedEvent(handler="h", event_id=event_id, processed_at=NOW))
+    seen.clear()
+    with pytest.raises(IntegrityError):
+        insert(ctx, ProcessedEvent(handler="h", event_id=event_id, processed_at=NOW))
+    assert seen == []
+    assert count_rows(ctx) == 1
+
+
+# ----------------------------------------------------------------------------- UTC datetimes
+
+
+def test_utc_datetime_round_trips_aware_values_as_utc(ctx: AppContext) -> None:
+    local = datetime(2026, 11, 24, 10, 0, 0, 123456, tzinfo=CST)
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("tz", at=local))
+        uow.commit()
+    with ctx.db.session() as session:
+        stored = session.scalars(select(ProcessedEvent.processed_at)).one()
+    assert stored == local
+    assert stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2026, 11, 24, 2, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_utc_datetime_compares_correctly_in_sql(ctx: AppContext) -> None:
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(processed("early", at=NOW))
+        uow.session.add(processed("late", at=NOW + timedelta(hours=1)))
+        uow.commit()
+    # 10:30 in Shanghai is 02:30 UTC: between the two rows whichever zone the bound value names.
+    cutoff = datetime(2026, 11, 24, 10, 30, tzinfo=CST)
+    with ctx.db.session() as session:
+        later = session.scalars(
+            select(ProcessedEvent.handler).where(ProcessedEvent.processed_at > cutoff)
+        ).all()
+    assert later == ["late"]
+
+
+def test_utc_datetime_rejects_naive_values(ctx: AppContext) -> None:
+    naive = datetime(2026, 11, 24, 2, 0)  # noqa: DTZ001 — the point of the test
+    with pytest.raises(StatementError) as info:
+        insert(ctx, processed("naive", at=naive))
+    assert isinstance(info.value.orig, ValueError)
+    assert count_rows(ctx) == 0
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [make_url(u).get_dialect()() for u in ("sqlite://", "postgresql+psycopg://")],
+    ids=["sqlite", "pg"],
+)
+def test_utc_datetime_bind_and_result_processing(dialect: Dialect) -> None:
+    column = UTCDateTime()
+    aware = datetime(2026, 1, 1, 8, 0, tzinfo=CST)
+    bound = column.process_bind_param(aware, dialect)
+    assert bound is not None
+    assert bound.replace(tzinfo=UTC) == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+    assert (bound.tzinfo is None) == (dialect.name == "sqlite")
+    assert column.process_bind_param(None, dialect) is None
+    with pytest.raises(ValueError, match="naive"):
+        column.process_bind_param(datetime(2026, 1, 1), dialect)  # noqa: DTZ001
+    naive_out = column.process_result_value(datetime(2026, 1, 1), dialect)  # noqa: DTZ001
+    assert naive_out == datetime(2026, 1, 1, tzinfo=UTC)
+    assert naive_out is not None
+    assert naive_out.tzinfo is UTC
+    assert column.process_result_value(aware, dialect) == aware
+
+
+# ----------------------------------------------------------------------------- SQLite pragmas
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(ctx: AppContext) -> None:
+    if ctx.db.dialect != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    with ctx.db.engine.connect() as conn:
+        assert str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        assert timeout == ctx.settings.db.sqlite_busy_timeout_ms
+        assert timeout > 0
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_sqlite_enforces_foreign_keys(ctx: AppContext) -> None:
+    if ctx.db.dialect != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    with pytest.raises(IntegrityError):
+        insert(ctx, Membership(user_id=new_id(), org_id=new_id(), role="host", created_at=NOW))
+
+
+# ----------------------------------------------------------------------------- paginate
+
+
+def test_paginate_returns_pages_in_order_and_the_total(ctx: AppContext) -> None:
+    names = [f"h{i:02d}" for i in range(7)]
+    with ctx.db.unit_of_work() as uow:
+        for name in reversed(names):
+            uow.session.add(processed(name))
+        uow.commit()
+    stmt = select(ProcessedEvent)
+    pages = []
+    with ctx.db.session() as session:
+        for page in (1, 2, 3, 4):
+            rows, total = paginate(session, stmt, ProcessedEvent.handler, page=page, per_page=3)
+            assert total == 7
+            pages.append([r.handler for r in rows])
+    assert pages == [names[0:3], names[3:6], names[6:7], []]
+
+
+def test_paginate_counts_the_filtered_rows_and_ignores_an_existing_order(ctx: AppContext) -> None:
+    with ctx.db.unit_of_work() as uow:
+        for i in range(5):
+            uow.session.add(processed(f"keep{i}"))
+            uow.session.add(processed(f"drop{i}"))
+        uow.commit()
+    stmt = (
+        select(ProcessedEvent)
+        .where(ProcessedEvent.handler.like("keep%"))
+        .order_by(ProcessedEvent.processed_at)
+    )
+    with ctx.db.session() as session:
+        rows, total = paginate(session, stmt, ProcessedEvent.handler.desc(), page=1, per_page=2)
+    assert total == 5
+    assert [r.handler for r in rows] == ["keep4", "keep3"]
+
+
+def test_paginate_on_an_empty_table(ctx: AppContext) -> None:
+    with ctx.db.session() as session:
+        rows, total = paginate(
+            session, select(ProcessedEvent), ProcessedEvent.handler, page=1, per_page=10
+        )
+    assert (rows, total) == ([], 0)
+
+
+# ----------------------------------------------------------------------------- ids
+
+
+def test_new_id_is_a_version_7_rfc_9562_uuid() -> None:
+    for _ in range(200):
+        value = new_id()
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+
+
+def test_new_id_embeds_the_millisecond_timestamp(monkeypatch: pytest.MonkeyPatch) -> None:
+    ms = 1_795_000_000_123
+    monkeypatch.setattr(time, "time_ns", lambda: ms * 1_000_000 + 999_999)
+    assert new_id().int >> 80 == ms
+
+
+def test_new_ids_sort_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    instants = iter(range(1_795_000_000_000, 1_795_000_000_000 + 500))
+    monkeypatch.setattr(time, "time_ns", lambda: next(instants) * 1_000_000)
+    ids = [new_id() for _ in range(500)]
+    assert ids == sorted(ids)
+    assert [str(i) for i in ids] == sorted(str(i) for i in ids)
+
+
+def test_new_ids_are_unique_within_one_millisecond(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time_ns", lambda: 1_795_000_000_000_000_000)
+    assert len({new_id() for _ in range(10_000)}) == 10_000

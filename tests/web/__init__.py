@@ -1,0 +1,1 @@
+"""Console pages: translations, polish, bad input."""
