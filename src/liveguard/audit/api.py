@@ -11,6 +11,7 @@ from liveguard.audit import service
 from liveguard.audit.models import AuditEvent
 from liveguard.audit.schemas import AuditEventPage, AuditEventRead
 from liveguard.web.deps import PageDep, PrincipalDep, UowDep, UtcDatetime
+from liveguard.web.types import PlainText
 
 router = APIRouter(tags=["audit"])
 
@@ -20,10 +21,12 @@ def list_audit_events(
     uow: UowDep,
     principal: PrincipalDep,
     paging: PageDep,
-    actor: Annotated[str | None, Query(max_length=254, description="操作人（包含）")] = None,
-    action: Annotated[str | None, Query(max_length=80, description="动作前缀，如 auth.")] = None,
+    actor: Annotated[PlainText | None, Query(max_length=254, description="操作人（包含）")] = None,
+    action: Annotated[
+        PlainText | None, Query(max_length=80, description="动作前缀，如 auth.")
+    ] = None,
     tenant_id: Annotated[uuid.UUID | None, Query(description="组织")] = None,
-    target_id: Annotated[str | None, Query(max_length=64, description="对象 ID")] = None,
+    target_id: Annotated[PlainText | None, Query(max_length=64, description="对象 ID")] = None,
     outcome: Annotated[Literal["ok", "denied", "failed"] | None, Query()] = None,
     since: Annotated[UtcDatetime | None, Query(description="起始时间（含）")] = None,
     until: Annotated[UtcDatetime | None, Query(description="截止时间（不含）")] = None,

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from alembic.config import Config
-from rich.console import Console
 
 from liveguard import bootstrap
 from liveguard.access import Principal
@@ -27,7 +26,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-err = Console(stderr=True)
 
 
 class CliState:
@@ -134,7 +132,8 @@ def main() -> None:
     try:
         app()
     except LiveguardError as exc:
-        err.print(f"错误：{exc.message} [{exc.code}]", markup=False, highlight=False)
+        # Plain write, not Rich: a one-line message must not be wrapped at 80 columns.
+        sys.stderr.write(f"错误：{' '.join(exc.message.split())} [{exc.code}]\n")
         sys.exit(1)
 
 

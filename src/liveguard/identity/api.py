@@ -34,6 +34,7 @@ from liveguard.identity.schemas import (
 )
 from liveguard.security import PiiCipher
 from liveguard.web.deps import CipherDep, ClockDep, CtxDep, PageDep, PrincipalDep, UowDep
+from liveguard.web.types import PlainText
 
 router = APIRouter(tags=["identity"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "不存在，或不属于调用者的租户"}}
@@ -138,7 +139,7 @@ def list_users(
     paging: PageDep,
     cipher: CipherDep,
     org_id: Annotated[uuid.UUID | None, Query(description="只看某组织的成员")] = None,
-    q: Annotated[str | None, Query(max_length=100, description="按姓名或邮箱搜索")] = None,
+    q: Annotated[PlainText | None, Query(max_length=100, description="按姓名或邮箱搜索")] = None,
 ) -> UserPage:
     """Users the caller may see, personal data masked."""
     rows, total = service.list_users(

@@ -13,7 +13,13 @@ from liveguard import audit
 from liveguard.access import Grant, Policy, Principal, scoped, visible
 from liveguard.db import new_id
 from liveguard.db.query import paginate
-from liveguard.errors import AccountLocked, InvalidCredentials, InvalidInput, NotFound
+from liveguard.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from liveguard.identity import rules
 from liveguard.identity.models import ApiToken, LoginSession, Organisation, User
 from liveguard.security import PasswordHasher, hash_secret, new_secret
@@ -190,6 +196,10 @@ def create_token(
     if not name or len(name) > 100:
         raise InvalidInput("令牌名称不能为空且不超过 100 字", code="identity.invalid_name")
     clean_scopes = rules.check_scopes(scopes, by.policy.actions())
+    if not rules.scopes_within(clean_scopes, by.scopes, by.policy.actions()):
+        raise PermissionDenied(
+            "新令牌的权限范围不能超出当前令牌的范围", code="identity.token_scope_exceeds_caller"
+        )
     secret = new_secret()
     token = ApiToken(
         id=new_id(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from typing import Annotated
 
@@ -22,6 +23,18 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 keys_app = typer.Typer(help="Personal-data encryption keys.", no_args_is_help=True)
 out = Console()
+
+
+def print_rows(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """A table on a terminal; tab-separated lines (header first) in a pipe, for cut and awk."""
+    if not sys.stdout.isatty():
+        for row in [headers, *rows]:
+            typer.echo("\t".join(row))
+        return
+    table = Table(*headers, title=title)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
 
 
 def _state(ctx: typer.Context) -> CommandState:
@@ -56,7 +69,7 @@ def org_create(
             uow.session, name=name, kind=kind, by=state.principal(), now=app.clock.now()
         )
         uow.commit()
-    out.print(f"{org.id}\t{org.kind}\t{org.name}", markup=False)
+    typer.echo(f"{org.id}\t{org.kind}\t{org.name}")
 
 
 @org_app.command("list")
@@ -68,10 +81,8 @@ def org_list(ctx: typer.Context) -> None:
         rows, _total = service.list_organisations(
             uow.session, state.principal(), kind=None, page=1, per_page=200
         )
-        table = Table("id", "kind", "name", "status")
-        for org in rows:
-            table.add_row(str(org.id), org.kind, org.name, org.status)
-    out.print(table)
+        lines = [[str(org.id), org.kind, org.name, org.status] for org in rows]
+    print_rows("organisations", ["id", "kind", "name", "status"], lines)
 
 
 @user_app.command("create")
@@ -112,7 +123,7 @@ def user_create(
                 uow.session, user=user, org=organisation, role=role, by=state.principal(), now=now
             )
         uow.commit()
-    out.print(f"{user.id}\t{user.email}", markup=False)
+    typer.echo(f"{user.id}\t{user.email}")
 
 
 @token_app.command("create")
@@ -157,21 +168,20 @@ def token_list(
     app = state.context()
     with app.db.unit_of_work() as uow:
         rows, total = auth.list_tokens(uow.session, state.principal(), page=page, per_page=50)
-        table = Table(
-            "id", "name", "organisation", "role", "expires", "state", title=f"{total} tokens"
-        )
         now = app.clock.now()
-        for t in rows:
-            live = "revoked" if t.revoked_at else ("expired" if t.expires_at <= now else "live")
-            table.add_row(
+        lines = [
+            [
                 str(t.id),
                 t.name,
                 t.organisation.name,
                 t.role,
                 t.expires_at.date().isoformat(),
-                live,
-            )
-    out.print(table)
+                "revoked" if t.revoked_at else ("expired" if t.expires_at <= now else "live"),
+            ]
+            for t in rows
+        ]
+    headers = ["id", "name", "organisation", "role", "expires", "state"]
+    print_rows(f"{total} tokens", headers, lines)
 
 
 @token_app.command("revoke")

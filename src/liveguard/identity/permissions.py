@@ -1,6 +1,6 @@
 """Who may do what with organisations, users, memberships and tokens."""
 
-from liveguard.access import ALL, SELF, TENANT
+from liveguard.access import ALL, ROLES, SELF, TENANT
 from liveguard.access.policy import Grants
 
 _STAFF_OWN_ORG = {
@@ -35,6 +35,8 @@ GRANTS: Grants = {
         "host": SELF,
         "consumer": SELF,
     },
+    # Changing one's own name and personal data (a narrowed API token may lack it).
+    "user.update_self": dict.fromkeys(ROLES, SELF),
     "user.manage": {"platform_admin": ALL, "merchant_staff": TENANT, "mcn_staff": TENANT},
     # Unmasked personal data: the platform's compliance staff, and each person for themselves.
     "user.read_pii": {

@@ -99,3 +99,15 @@ def check_scopes(scopes: list[str], known_actions: list[str]) -> list[str]:
         if not re.fullmatch(r"[a-z_.*]{1,80}", scope) or not fnmatch.filter(known_actions, scope):
             raise InvalidInput(f"未知的权限范围：{scope}", code="identity.invalid_scope")
     return cleaned
+
+
+def scopes_within(requested: list[str], held: frozenset[str] | None, actions: list[str]) -> bool:
+    """True when every action the requested scopes reach is reachable by the held scopes.
+
+    A token acting through narrowed scopes must not mint a token that reaches further.
+    """
+    if held is None:
+        return True
+    reach = {a for pattern in requested for a in fnmatch.filter(actions, pattern)}
+    allowed = {a for pattern in held for a in fnmatch.filter(actions, pattern)}
+    return reach <= allowed

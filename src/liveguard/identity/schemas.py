@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from liveguard.web.types import PlainText
+
 OrgKindField = Literal["platform_operator", "merchant", "live_room_operator", "mcn", "regulator"]
 RoleField = Literal[
     "platform_admin",
@@ -23,14 +25,14 @@ RoleField = Literal[
 class OrganisationCreate(BaseModel):
     """A new tenant."""
 
-    name: str = Field(min_length=1, max_length=200, description="组织名称")
+    name: PlainText = Field(min_length=1, max_length=200, description="组织名称")
     kind: OrgKindField = Field(description="组织类型")
 
 
 class OrganisationUpdate(BaseModel):
     """Changes to a tenant."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     status: Literal["active", "suspended"] | None = None
 
 
@@ -101,30 +103,30 @@ class UserPage(BaseModel):
 class UserCreate(BaseModel):
     """A new staff user with a first role in an organisation."""
 
-    email: str = Field(min_length=3, max_length=254)
-    display_name: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=10, max_length=256)
+    email: PlainText = Field(min_length=3, max_length=254)
+    display_name: PlainText = Field(min_length=1, max_length=100)
+    password: PlainText = Field(min_length=10, max_length=256)
     org_id: uuid.UUID
     role: RoleField
-    phone: str | None = Field(default=None, max_length=20)
-    id_number: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=300)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    id_number: PlainText | None = Field(default=None, max_length=32)
+    address: PlainText | None = Field(default=None, max_length=300)
 
 
 class UserUpdate(BaseModel):
     """Changes to a user."""
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    display_name: PlainText | None = Field(default=None, min_length=1, max_length=100)
     is_active: bool | None = None
-    phone: str | None = Field(default=None, max_length=20)
-    id_number: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=300)
+    phone: PlainText | None = Field(default=None, max_length=20)
+    id_number: PlainText | None = Field(default=None, max_length=32)
+    address: PlainText | None = Field(default=None, max_length=300)
 
 
 class PiiRevealRequest(BaseModel):
     """Why the full personal data is needed (written to the audit log)."""
 
-    reason: str = Field(default="", max_length=200, description="查看事由")
+    reason: PlainText = Field(default="", max_length=200, description="查看事由")
 
 
 class RevealedPii(BaseModel):
@@ -145,10 +147,10 @@ class MembershipCreate(BaseModel):
 class TokenCreate(BaseModel):
     """A new API token."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     org_id: uuid.UUID
     role: RoleField
-    scopes: list[str] = Field(
+    scopes: list[PlainText] = Field(
         min_length=1, max_length=50, description="权限范围（动作模式），如 user.* 、audit.read 或 *"
     )
     days: int = Field(default=90, ge=1, le=3650, description="有效天数")

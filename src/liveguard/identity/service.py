@@ -229,7 +229,9 @@ def update_user(
     pii: PersonalData = PersonalData(),
 ) -> User:
     """Change a user's name, personal data or active flag (managers, or the user themselves)."""
-    if by.user_id != user.id:
+    if by.user_id == user.id:
+        by.require("user.update_self")
+    else:
         _require_manage(session, by, user)
     changed: list[str] = []
     if display_name is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
@@ -19,8 +19,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 from starlette.responses import Response
 
 from liveguard.access import ORG_KINDS, ROLES
@@ -28,6 +26,7 @@ from liveguard.errors import InvalidInput
 from liveguard.web.context import AppContext, ConsoleIdentity
 from liveguard.web.deps import LANG_COOKIE
 from liveguard.web.i18n import LANGUAGES
+from liveguard.web.types import PlainText
 
 WEB_TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,7 +38,6 @@ COMMON_LABELS: Mapping[str, str] = {
     "csrf_token": "页面校验码",
 }
 LOCATIONS = frozenset({"query", "path", "body", "header", "cookie"})
-ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 # pydantic error type → (Chinese message, the ``ctx`` key holding the limit it names)
 VALIDATION_MESSAGES: Mapping[str, tuple[str, str | None]] = {
@@ -63,13 +61,7 @@ VALIDATION_MESSAGES: Mapping[str, tuple[str, str | None]] = {
 DEFAULT_MESSAGE = "{field}格式不正确"
 
 
-def _no_control_characters(value: str) -> str:
-    if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
-ConsoleText = Annotated[str, AfterValidator(_no_control_characters)]
+ConsoleText = PlainText
 """A string from a console form or query: control characters (NUL above all) are bad input."""
 
 

@@ -1,0 +1,434 @@
+"""ACCEPTANCE: for every API route, a user of merchant A asking for merchant B's records gets 404,
+and the audit log shows nothing leaked.
+
+The sweep enumerates the application's routes, so a new route with a path parameter is covered
+the day it is added — or fails this test loudly until the sweep learns its parameter or body.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, routing
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from liveguard.audit import AuditEvent
+from liveguard.identity import ApiToken, Membership, Organisation, User
+from liveguard.identity.auth import parse_token
+from liveguard.web.context import AppContext
+from tests.conftest import PASSWORD, World
+
+PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+MUTATING_SUFFIXES = (".create", ".update", ".grant", ".revoke", ".pii_revealed", ".delete")
+
+# Minimal valid bodies of the routes that take one; the org ids are filled in per test.
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/api/v1/organisations/{org_id}"): {"name": "被篡改", "status": "suspended"},
+    ("PATCH", "/api/v1/users/{user_id}"): {
+        "display_name": "被篡改",
+        "phone": "13999999999",
+        "is_active": False,
+    },
+    ("POST", "/api/v1/users/{user_id}/pii-reveals"): {"reason": "越权测试"},
+    # Grant B's user a role in A's own organisation: only the user look-up may stop it.
+    ("POST", "/api/v1/users/{user_id}/memberships"): {"org_id": "<A>", "role": "cs_agent"},
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One request of the sweep."""
+
+    method: str
+    path: str
+    url: str
+    body: dict[str, Any] | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def b_ids(ctx: AppContext, world: World) -> dict[str, uuid.UUID]:
+    """Ids of merchant B's records, by the path-parameter name that takes them."""
+    parsed = parse_token(world.staff_b.token)
+    assert parsed is not None
+    with ctx.db.unit_of_work() as uow:
+        membership = uow.session.scalars(
+            select(Membership.id).where(Membership.user_id == world.staff_b.user_id)
+        ).one()
+        event = uow.session.scalars(
+            select(AuditEvent.id).where(AuditEvent.tenant_id == world.merchant_b).limit(1)
+        ).one()
+    return {
+        "org_id": world.merchant_b,
+        "user_id": world.staff_b.user_id,
+        "token_id": parsed[0],
+        "membership_id": membership,
+        "event_id": event,
+    }
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One method of one route, as the application serves it (prefixes applied)."""
+
+    method: str
+    path: str
+    takes_body: bool
+
+    @property
+    def params(self) -> list[str]:
+        """The names of the path parameters."""
+        return PARAM.findall(self.path)
+
+
+def endpoints(app: FastAPI, prefix: str) -> list[Endpoint]:
+    """Every route method under ``prefix`` that has a path parameter.
+
+    FastAPI 0.165 keeps included routers nested in ``app.routes``; ``iter_route_contexts`` is
+    what its OpenAPI generator uses to flatten them, so the sweep sees exactly what is served.
+    """
+    found = []
+    for route in routing.iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute):
+            continue
+        path = route.path or ""
+        if not path.startswith(prefix) or not PARAM.search(path):
+            continue
+        takes_body = route.body_field is not None
+        for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append(Endpoint(method, path, takes_body))
+    return found
+
+
+def fill(endpoint: Endpoint, ids: dict[str, uuid.UUID]) -> str:
+    """The path with every parameter set to B's record (an unknown name fails the test)."""
+    unknown = [p for p in endpoint.params if p not in ids]
+    if unknown:
+        pytest.fail(
+            f"{endpoint.method} {endpoint.path}: the IDOR sweep does not know the path "
+            f"parameter(s) {unknown}; add merchant B's record for them to b_ids()"
+        )
+    return PARAM.sub(lambda m: str(ids[m.group(1)]), endpoint.path)
+
+
+def api_targets(app: FastAPI, ids: dict[str, uuid.UUID], org_a: uuid.UUID) -> list[Target]:
+    """Every /api/v1 route and method with a path parameter, filled with B's ids."""
+    targets = []
+    for endpoint in endpoints(app, "/api/v1"):
+        key = (endpoint.method, endpoint.path)
+        body = None
+        if endpoint.takes_body:
+            if key not in API_BODIES:
+                pytest.fail(
+                    f"{endpoint.method} {endpoint.path} takes a body the IDOR sweep does not "
+                    "know; add a minimal valid one to API_BODIES"
+                )
+            body = {k: str(org_a) if v == "<A>" else v for k, v in API_BODIES[key].items()}
+        targets.append(Target(endpoint.method, endpoint.path, fill(endpoint, ids), body))
+    return targets
+
+
+def test_the_sweep_covers_every_documented_api_path(app: FastAPI, world: World) -> None:
+    """Everything the OpenAPI document lists with a path parameter is swept."""
+    documented = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if PARAM.search(path)
+        for method in operations
+    }
+    swept = {(e.method, e.path) for e in endpoints(app, "/api/v1")}
+    assert documented
+    assert documented <= swept
+
+
+def snapshot(ctx: AppContext, world: World) -> dict[str, Any]:
+    """Merchant B's rows as stored (organisation, staff user, memberships, tokens)."""
+    with ctx.db.unit_of_work() as uow:
+        s = uow.session
+
+        def rows(model: Any, *where: Any) -> list[tuple[Any, ...]]:
+            table = model.__table__
+            return [tuple(r) for r in s.execute(select(table).where(*where)).all()]
+
+        return {
+            "org": rows(Organisation, Organisation.id == world.merchant_b),
+            "user": rows(User, User.id == world.staff_b.user_id),
+            "memberships": rows(Membership, Membership.user_id == world.staff_b.user_id),
+            "tokens": rows(ApiToken, ApiToken.org_id == world.merchant_b),
+        }
+
+
+def audit_rows(ctx: AppContext) -> dict[uuid.UUID, AuditEvent]:
+    """Every audit entry by id (detached, loaded)."""
+    with ctx.db.unit_of_work() as uow:
+        found = {e.id: e for e in uow.session.scalars(select(AuditEvent))}
+        uow.session.expunge_all()
+        return found
+
+
+def assert_nothing_leaked(
+    ctx: AppContext,
+    world: World,
+    ids: dict[str, uuid.UUID],
+    before: dict[uuid.UUID, AuditEvent],
+    data_before: dict[str, Any],
+) -> None:
+    """No audit entry tells of a read or change of B's records, and B's rows are unchanged."""
+    new = [e for e in audit_rows(ctx).values() if e.id not in before]
+    b_targets = {str(v) for v in ids.values()}
+    assert [e.action for e in new if e.action == "user.pii_revealed"] == []
+    assert [e.action for e in new if e.actor_id == world.staff_a.user_id] == []
+    leaked = [
+        (e.action, e.target_id)
+        for e in new
+        if (e.target_id in b_targets or e.tenant_id == world.merchant_b)
+        and e.action.endswith(MUTATING_SUFFIXES)
+    ]
+    assert leaked == []
+    assert snapshot(ctx, world) == data_before
+
+
+def test_merchant_a_gets_404_for_every_api_route_on_merchant_bs_records(
+    app: FastAPI, client: TestClient, ctx: AppContext, world: World
+) -> None:
+    ids = b_ids(ctx, world)
+    targets = api_targets(app, ids, world.merchant_a)
+    # The sweep must actually reach the routes we know of (guards against a silent no-op).
+    swept = {str(t) for t in targets}
+    assert {
+        "GET /api/v1/organisations/{org_id}",
+        "PATCH /api/v1/users/{user_id}",
+        "POST /api/v1/users/{user_id}/pii-reveals",
+        "DELETE /api/v1/memberships/{membership_id}",
+        "DELETE /api/v1/tokens/{token_id}",
+        "GET /api/v1/audit-events/{event_id}",
+    } <= swept
+    before = audit_rows(ctx)
+    data_before = snapshot(ctx, world)
+
+    wrong = []
+    for target in targets:
+        response = client.request(
+            target.method, target.url, json=target.body, headers=world.staff_a.headers
+        )
+        ok = response.status_code == 404 and response.headers.get("content-type", "").startswith(
+            "application/problem+json"
+        )
+        if ok:
+            body = response.json()
+            ok = body["status"] == 404 and body["code"].endswith("not_found")
+            # "Not found" must not echo B's data back.
+            ok = ok and "13500000003" not in response.text and "staff-b" not in response.text
+        if not ok:
+            wrong.append(f"{target}: {response.status_code} {response.text[:200]}")
+    assert wrong == [], "\n".join(wrong)
+
+    assert_nothing_leaked(ctx, world, ids, before, data_before)
+    # B's own token still works, and is untouched.
+    assert client.get("/api/v1/me", headers=world.staff_b.headers).status_code == 200
+
+
+def test_the_ids_of_the_sweep_are_real(
+    app: FastAPI, client: TestClient, ctx: AppContext, world: World
+) -> None:
+    """Control: the platform admin reads every swept record, so the 404s above are not typos."""
+    ids = b_ids(ctx, world)
+    for target in api_targets(app, ids, world.merchant_a):
+        if target.method != "GET":
+            continue
+        response = client.get(target.url, headers=world.admin.headers)
+        assert response.status_code == 200, f"{target}: {response.text[:200]}"
+    with ctx.db.unit_of_work() as uow:
+        assert uow.session.get(Membership, ids["membership_id"]) is not None
+
+
+def test_merchant_b_is_equally_shielded_from_merchant_a(
+    app: FastAPI, client: TestClient, ctx: AppContext, world: World
+) -> None:
+    """The same sweep the other way round, for the read routes."""
+    parsed = parse_token(world.staff_a.token)
+    assert parsed is not None
+    with ctx.db.unit_of_work() as uow:
+        membership = uow.session.scalars(
+            select(Membership.id).where(Membership.user_id == world.staff_a.user_id)
+        ).one()
+        event = uow.session.scalars(
+            select(AuditEvent.id).where(AuditEvent.tenant_id == world.merchant_a).limit(1)
+        ).one()
+    ids = {
+        "org_id": world.merchant_a,
+        "user_id": world.staff_a.user_id,
+        "token_id": parsed[0],
+        "membership_id": membership,
+        "event_id": event,
+    }
+    for target in api_targets(app, ids, world.merchant_b):
+        if target.method != "GET":
+            continue
+        response = client.get(target.url, headers=world.staff_b.headers)
+        assert response.status_code == 404, f"{target}: {response.text[:200]}"
+
+
+# ----------------------------------------------------------------------------- ids in bodies
+
+
+def id_carriers(app: FastAPI) -> set[tuple[str, str, str, str]]:
+    """(method, path, "body"|"query", field) for every /api/v1 input naming a record by id."""
+    found = set()
+    for route in routing.iter_route_contexts(app.routes):
+        path = route.path or ""
+        if not isinstance(route.original_route, APIRoute) or not path.startswith("/api/v1"):
+            continue
+        for method in (route.methods or set()) - {"HEAD", "OPTIONS"}:
+            if route.body_field is not None:
+                model = route.body_field.field_info.annotation
+                for name in getattr(model, "model_fields", {}):
+                    if name.endswith("_id"):
+                        found.add((method, path, "body", name))
+            for name in query_names(route.dependant):
+                if name.endswith("_id"):
+                    found.add((method, path, "query", name))
+    return found
+
+
+def query_names(dependant: Any) -> list[str]:
+    """Query parameter names of a route, its dependencies' included."""
+    names = [p.name for p in dependant.query_params]
+    for sub in dependant.dependencies:
+        names += query_names(sub)
+    return names
+
+
+def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
+    app: FastAPI, client: TestClient, ctx: AppContext, world: World
+) -> None:
+    """A's staff naming B's organisation in a body or a filter creates and shows nothing of B's."""
+    b = str(world.merchant_b)
+    user = {"display_name": "越权", "password": PASSWORD, "role": "merchant_staff"}
+    token = {"name": "越权", "role": "merchant_staff", "scopes": ["*"]}
+    cases: dict[tuple[str, str, str, str], tuple[str, dict[str, Any], int]] = {
+        ("POST", "/api/v1/users", "body", "org_id"): (
+            "/api/v1/users",
+            {"json": {**user, "email": "idor@example.cn", "org_id": b}},
+            404,
+        ),
+        ("POST", "/api/v1/users/{user_id}/memberships", "body", "org_id"): (
+            f"/api/v1/users/{world.staff_a.user_id}/memberships",
+            {"json": {"org_id": b, "role": "merchant_staff"}},
+            404,
+        ),
+        ("POST", "/api/v1/tokens", "body", "org_id"): (
+            "/api/v1/tokens",
+            {"json": {**token, "org_id": b}},
+            404,
+        ),
+        # Filters: an empty answer, or no access to the trail at all.
+        ("GET", "/api/v1/users", "query", "org_id"): (
+            "/api/v1/users",
+            {"params": {"org_id": b}},
+            200,
+        ),
+        ("GET", "/api/v1/audit-events", "query", "tenant_id"): (
+            "/api/v1/audit-events",
+            {"params": {"tenant_id": b}},
+            403,
+        ),
+        ("GET", "/api/v1/audit-events", "query", "target_id"): (
+            "/api/v1/audit-events",
+            {"params": {"target_id": str(world.staff_b.user_id)}},
+            403,
+        ),
+    }
+    unknown = id_carriers(app) - set(cases)
+    assert not unknown, f"inputs carrying record ids the IDOR sweep does not cover: {unknown}"
+    ids = b_ids(ctx, world)
+    before = audit_rows(ctx)
+    data_before = snapshot(ctx, world)
+    for key, (url, kwargs, status) in cases.items():
+        response = client.request(key[0], url, headers=world.staff_a.headers, **kwargs)
+        assert response.status_code == status, f"{key}: {response.text[:200]}"
+        if status == 200:
+            assert response.json()["items"] == [], key
+        assert "staff-b" not in response.text
+    assert_nothing_leaked(ctx, world, ids, before, data_before)
+    with ctx.db.unit_of_work() as uow:
+        assert uow.session.scalars(select(User).where(User.email == "idor@example.cn")).all() == []
+        tokens = uow.session.scalars(select(ApiToken).where(ApiToken.name == "越权")).all()
+        assert tokens == []
+
+
+# ----------------------------------------------------------------------------- console
+
+
+class _CsrfField(HTMLParser):
+    """The value of the first <input name="csrf_token">."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.value: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "input" and found.get("name") == "csrf_token" and self.value is None:
+            self.value = found.get("value") or ""
+
+
+def csrf_field(html: str) -> str:
+    """The CSRF token of the page's form."""
+    parser = _CsrfField()
+    parser.feed(html)
+    assert parser.value, "no csrf_token field on the page"
+    return parser.value
+
+
+def console_login(client: TestClient, email: str) -> str:
+    """Log in through the console form; returns the session's CSRF token."""
+    page = client.get("/console/login")
+    response = client.post(
+        "/console/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf_field(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    tokens = client.get("/console/tokens")
+    return csrf_field(tokens.text)
+
+
+def test_merchant_a_gets_404_for_every_console_page_on_merchant_bs_records(
+    app: FastAPI, client: TestClient, ctx: AppContext, world: World
+) -> None:
+    ids = b_ids(ctx, world)
+    csrf = console_login(client, world.staff_a.email)
+    before = audit_rows(ctx)
+    data_before = snapshot(ctx, world)
+    pages = endpoints(app, "/console")
+    assert {(e.method, e.path) for e in pages} >= {
+        ("GET", "/console/users/{user_id}"),
+        ("POST", "/console/users/{user_id}/reveal"),
+        ("POST", "/console/tokens/{token_id}/revoke"),
+    }
+    wrong = []
+    for page in pages:
+        data = {"csrf_token": csrf, "reason": "越权测试"} if page.method != "GET" else None
+        response = client.request(page.method, fill(page, ids), data=data, follow_redirects=False)
+        ok = (
+            response.status_code == 404
+            and response.headers["content-type"].startswith("text/html")
+            and "404" in response.text
+            and "13500000003" not in response.text
+            and "staff-b@example.cn" not in response.text
+        )
+        if not ok:
+            wrong.append(f"{page.method} {page.path}: {response.status_code} {response.text[:200]}")
+    assert wrong == [], "\n".join(wrong)
+    assert_nothing_leaked(ctx, world, ids, before, data_before)
+    # The console session is still A's and still works (the 404s did not log it out).
+    assert client.get("/console", follow_redirects=False).status_code == 200
