@@ -6,6 +6,7 @@ PostgreSQL tests skip with a reason when the server is absent, unless
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -87,10 +88,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def truncate_all(url: str) -> None:
     """Empty every LiveGuard table (keeps the schema and Alembic's version)."""
-    tables = [t.name for t in Base.metadata.sorted_tables]
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "evidence_tree"]
     engine = bootstrap.build_database(load_settings(db={"url": url})).engine
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # The evidence log's single state row is created by its migration: reset, not remove.
+        conn.execute(
+            text("UPDATE evidence_tree SET size = 0, root_hash = :empty"),
+            {"empty": hashlib.sha256(b"").digest()},
+        )
     engine.dispose()
 
 

@@ -20,10 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveguard.audit import AuditEvent
+from liveguard.evidence.deps import signer_of
+from liveguard.evidence.heads import sign_head
+from liveguard.evidence.models import EvidenceRecord
 from liveguard.identity import ApiToken, Membership, Organisation, User
 from liveguard.identity.auth import parse_token
 from liveguard.web.context import AppContext
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, Member, World
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 MUTATING_SUFFIXES = (".create", ".update", ".grant", ".revoke", ".pii_revealed", ".delete")
@@ -55,24 +58,35 @@ class Target:
         return f"{self.method} {self.path}"
 
 
-def b_ids(ctx: AppContext, world: World) -> dict[str, uuid.UUID]:
-    """Ids of merchant B's records, by the path-parameter name that takes them."""
-    parsed = parse_token(world.staff_b.token)
+def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Ids of one merchant's records, by the path-parameter name that takes them."""
+    parsed = parse_token(member.token)
     assert parsed is not None
     with ctx.db.unit_of_work() as uow:
         membership = uow.session.scalars(
-            select(Membership.id).where(Membership.user_id == world.staff_b.user_id)
+            select(Membership.id).where(Membership.user_id == member.user_id)
         ).one()
         event = uow.session.scalars(
-            select(AuditEvent.id).where(AuditEvent.tenant_id == world.merchant_b).limit(1)
+            select(AuditEvent.id).where(AuditEvent.tenant_id == org_id).limit(1)
         ).one()
+        record = uow.session.scalars(
+            select(EvidenceRecord.id).where(EvidenceRecord.tenant_id == org_id).limit(1)
+        ).one()
+        sign_head(uow.session, signer_of(ctx), now=ctx.clock.now())  # so proofs of it exist
+        uow.commit()
     return {
-        "org_id": world.merchant_b,
-        "user_id": world.staff_b.user_id,
+        "org_id": org_id,
+        "user_id": member.user_id,
         "token_id": parsed[0],
         "membership_id": membership,
         "event_id": event,
+        "record_id": record,
     }
+
+
+def b_ids(ctx: AppContext, world: World) -> dict[str, uuid.UUID]:
+    """Ids of merchant B's records."""
+    return tenant_ids(ctx, world.staff_b, world.merchant_b)
 
 
 @dataclass(frozen=True)
@@ -254,22 +268,7 @@ def test_merchant_b_is_equally_shielded_from_merchant_a(
     app: FastAPI, client: TestClient, ctx: AppContext, world: World
 ) -> None:
     """The same sweep the other way round, for the read routes."""
-    parsed = parse_token(world.staff_a.token)
-    assert parsed is not None
-    with ctx.db.unit_of_work() as uow:
-        membership = uow.session.scalars(
-            select(Membership.id).where(Membership.user_id == world.staff_a.user_id)
-        ).one()
-        event = uow.session.scalars(
-            select(AuditEvent.id).where(AuditEvent.tenant_id == world.merchant_a).limit(1)
-        ).one()
-    ids = {
-        "org_id": world.merchant_a,
-        "user_id": world.staff_a.user_id,
-        "token_id": parsed[0],
-        "membership_id": membership,
-        "event_id": event,
-    }
+    ids = tenant_ids(ctx, world.staff_a, world.merchant_a)
     for target in api_targets(app, ids, world.merchant_b):
         if target.method != "GET":
             continue
@@ -340,6 +339,11 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
             "/api/v1/audit-events",
             {"params": {"tenant_id": b}},
             403,
+        ),
+        ("GET", "/api/v1/evidence/timeline", "query", "subject_id"): (
+            "/api/v1/evidence/timeline",
+            {"params": {"subject_type": "party", "subject_id": b}},
+            200,
         ),
         ("GET", "/api/v1/audit-events", "query", "target_id"): (
             "/api/v1/audit-events",

@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import audit, identity
+from liveguard import audit, evidence, identity
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
 from liveguard.audit import api as audit_api
@@ -32,6 +32,10 @@ from liveguard.db import Base, Database
 from liveguard.db.engine import normalise_url
 from liveguard.demo import cli as demo_cli
 from liveguard.errors import ServiceUnavailable
+from liveguard.evidence import api as evidence_api
+from liveguard.evidence import cli as evidence_cli
+from liveguard.evidence import deps as evidence_deps
+from liveguard.evidence import handlers as evidence_handlers
 from liveguard.identity import api as identity_api
 from liveguard.identity import cli as identity_cli
 from liveguard.identity import console as identity_console
@@ -58,6 +62,7 @@ class DomainParts:
     tiles: Sequence[Tile] = ()
     handlers: Sequence[tuple[str, str, Handler]] = field(default_factory=tuple)
     cli: Sequence[tuple[str, typer.Typer]] = ()
+    services: Callable[[Settings], dict[str, object]] | None = None
 
     @property
     def folder(self) -> Path:
@@ -66,6 +71,15 @@ class DomainParts:
 
 
 DOMAINS: tuple[DomainParts, ...] = (
+    DomainParts(
+        name="evidence",
+        package=evidence,
+        grants=evidence.GRANTS,
+        api_routers=(evidence_api.router,),
+        handlers=evidence_handlers.HANDLERS,
+        cli=evidence_cli.GROUPS,
+        services=evidence_deps.build_services,
+    ),
     DomainParts(
         name="identity",
         package=identity,
@@ -176,6 +190,12 @@ def build_context(
         nav=[n for d in DOMAINS for n in d.nav],
         tiles=[t for d in DOMAINS for t in d.tiles],
         schema_status=lambda: migration_status(db),
+        services={
+            key: value
+            for d in DOMAINS
+            if d.services is not None
+            for key, value in d.services(settings).items()
+        },
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,9 +35,29 @@ class BusSettings(BaseModel):
 
 
 class MediaSettings(BaseModel):
-    """Where media blobs go (local filesystem by default)."""
+    """Where media blobs go: the local filesystem by default, S3-compatible storage by setting."""
 
-    root: Path | None = None  # default: <data_dir>/media
+    backend: Literal["local", "s3"] = "local"
+    root: Path | None = None  # backend "local"; default: <data_dir>/media
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1)  # per blob; larger uploads refused
+    s3_bucket: str = ""  # required with backend "s3"
+    s3_prefix: str = ""  # key prefix inside the bucket, e.g. "liveguard/media/"
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, OSS, moto…; None: AWS itself
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None  # None (with no secret): boto3's default credential chain
+    s3_secret_access_key: SecretStr | None = None
+    # Most S3-compatible servers reached by a host name need "path"; AWS prefers "virtual".
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # COMPLIANCE-mode Object Lock retention when the bucket has Object Lock enabled.
+    s3_object_lock: bool = True
+
+    @model_validator(mode="after")
+    def _check_s3(self) -> MediaSettings:
+        if self.backend == "s3" and not self.s3_bucket:
+            raise ValueError("media.s3_bucket is required when media.backend is s3")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError("give both media.s3_access_key_id and media.s3_secret_access_key")
+        return self
 
 
 class SecuritySettings(BaseModel):

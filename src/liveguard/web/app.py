@@ -15,7 +15,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from liveguard import __version__
 from liveguard.errors import ServiceUnavailable
-from liveguard.web import problems
+from liveguard.web import openapi, problems
 from liveguard.web.console import build_templates, render_error
 from liveguard.web.context import AppContext
 from liveguard.web.metrics import Metrics, MetricsMiddleware
@@ -91,6 +91,7 @@ def create_app(
     for router in console_routers:
         app.include_router(router, include_in_schema=False)
     _add_operations(app, ctx, metrics)
+    openapi.install(app)
     return app
 
 

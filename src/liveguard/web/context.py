@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,9 @@ class AppContext:
     translator: Translator
     nav: list[NavItem] = field(default_factory=list)
     tiles: list[Tile] = field(default_factory=list)
+    # Domain services built from settings by bootstrap (e.g. "evidence.signer"), read through
+    # each domain's own typed accessor.
+    services: dict[str, Any] = field(default_factory=dict)
     # None when the schema is current, else a message; /readyz answers 503 until it is None.
     schema_status: Callable[[], str | None] = lambda: None
 

@@ -1,0 +1,11 @@
+"""Evidence: the tamper-evident record of the whole transaction process (证据存证).
+
+An RFC 9162 Merkle log of records, signed tree heads, inclusion and consistency proofs, and
+verification (直播营销服务规范 6.3.2, 7.2.9; Order 117 Art. 16). Other domains record by
+publishing events on the recorded list (:data:`RECORDED`); they never call the log directly.
+"""
+
+from liveguard.evidence.permissions import GRANTS
+from liveguard.evidence.service import RECORDED, Recorded
+
+__all__ = ["GRANTS", "RECORDED", "Recorded"]

@@ -1,0 +1,197 @@
+"""Evidence API: append records, read them with proofs, signed heads, the public key, verify."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+
+from liveguard.evidence import heads, rules, service
+from liveguard.evidence import log as evidence_log
+from liveguard.evidence.deps import SignerDep
+from liveguard.evidence.models import EvidenceRecord, SignedHead
+from liveguard.evidence.schemas import (
+    AppendedRead,
+    ConsistencyProofRead,
+    HeadPage,
+    HeadRead,
+    InclusionProofRead,
+    RecordBatch,
+    RecordPage,
+    RecordRead,
+    SubjectType,
+    VerifyRead,
+)
+from liveguard.web.deps import ClockDep, PageDep, PrincipalDep, UowDep
+from liveguard.web.types import PlainText
+
+router = APIRouter(prefix="/evidence", tags=["evidence"])
+NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"description": "不存在，或不可见"}}
+
+
+def b64(data: bytes) -> str:
+    """Hashes travel base64-encoded, as in RFC 9162's JSON APIs."""
+    return base64.b64encode(data).decode()
+
+
+def valid_record(record_id: uuid.UUID, uow: UowDep, principal: PrincipalDep) -> EvidenceRecord:
+    """Load a record the caller may read (404 otherwise)."""
+    return service.get_record(uow.session, principal, record_id)
+
+
+RecordDep = Annotated[EvidenceRecord, Depends(valid_record)]
+
+
+def record_read(uow: UowDep, record: EvidenceRecord) -> RecordRead:
+    """A record with its verification status."""
+    check = service.check_record(uow.session, record)
+    return RecordRead(
+        id=record.id,
+        index=record.seq,
+        kind=record.kind,
+        occurred_at=record.occurred_at,
+        recorded_at=record.recorded_at,
+        entry=service.entry_document(record),
+        leaf_ok=check.leaf_ok,
+        included_in_head=check.head_size if check.included else None,
+        problem=check.problem,
+    )
+
+
+def head_read(head: SignedHead) -> HeadRead:
+    """A signed head for the API."""
+    return HeadRead(
+        tree_size=head.tree_size,
+        root_hash=b64(head.root_hash),
+        timestamp_ms=head.timestamp_ms,
+        signature=b64(head.signature),
+        key_id=head.key_id,
+        signed_at=head.signed_at,
+    )
+
+
+@router.post("/records", response_model=list[AppendedRead], status_code=201, summary="追加证据记录")
+def append_records(
+    body: RecordBatch, uow: UowDep, principal: PrincipalDep, clock: ClockDep
+) -> list[AppendedRead]:
+    """Append records (in order, one transaction); each becomes a leaf of the Merkle log."""
+    drafts = [
+        rules.RecordDraft(
+            record_id=r.id or uuid.uuid4(),
+            kind=r.kind,
+            occurred_at=r.occurred_at,
+            tenant_id=r.tenant_id,
+            subjects={str(k): v for k, v in r.subjects.items()},
+            payload=r.payload,
+            media=tuple(rules.MediaLink(m.sha256, m.size, m.content_type) for m in r.media),
+        )
+        for r in body.records
+    ]
+    appended = service.append(uow.session, principal, drafts, now=clock.now())
+    uow.commit()
+    return [AppendedRead(id=a.record_id, index=a.seq, leaf_hash=b64(a.leaf_hash)) for a in appended]
+
+
+@router.get("/records/{record_id}", response_model=RecordRead, responses=NOT_FOUND)
+def get_record(record: RecordDep, uow: UowDep) -> RecordRead:
+    """One record, re-hashed and proved into the newest signed head."""
+    return record_read(uow, record)
+
+
+@router.get(
+    "/records/{record_id}/inclusion-proof", response_model=InclusionProofRead, responses=NOT_FOUND
+)
+def inclusion_proof(
+    record: RecordDep,
+    uow: UowDep,
+    tree_size: Annotated[int | None, Query(ge=1, le=2**62, description="默认最新签名树头")] = None,
+) -> InclusionProofRead:
+    """RFC 9162 inclusion proof of the record in a tree of the given size."""
+    size, proof = service.inclusion_proof(uow.session, record, tree_size)
+    leaf = evidence_log.stored_leaf_hashes(uow.session, record.seq, record.seq + 1)[0]
+    return InclusionProofRead(
+        index=record.seq, tree_size=size, leaf_hash=b64(leaf), proof=[b64(p) for p in proof]
+    )
+
+
+@router.get("/timeline", response_model=RecordPage, summary="调阅回放：某对象的全部记录")
+def timeline(
+    uow: UowDep,
+    principal: PrincipalDep,
+    paging: PageDep,
+    subject_type: Annotated[SubjectType, Query(description="对象类型")],
+    subject_id: Annotated[PlainText, Query(min_length=1, max_length=64, description="对象 ID")],
+) -> RecordPage:
+    """Everything recorded for a live session, room, order, complaint or party, in time order."""
+    rows, total = service.timeline(
+        uow.session,
+        principal,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        page=paging.page,
+        per_page=paging.per_page,
+    )
+    items = [record_read(uow, r) for r in rows]
+    return RecordPage(items=items, total=total, page=paging.page, per_page=paging.per_page)
+
+
+@router.get("/heads", response_model=HeadPage, summary="签名树头")
+def list_heads(uow: UowDep, principal: PrincipalDep, paging: PageDep) -> HeadPage:
+    """Every signed tree head, newest first."""
+    principal.require("evidence.read")
+    rows, total = service.list_heads(uow.session, page=paging.page, per_page=paging.per_page)
+    return HeadPage(
+        items=[head_read(h) for h in rows], total=total, page=paging.page, per_page=paging.per_page
+    )
+
+
+@router.post("/heads", response_model=HeadRead, status_code=201, summary="立即签名树头")
+def sign_head(uow: UowDep, principal: PrincipalDep, clock: ClockDep, signer: SignerDep) -> HeadRead:
+    """Sign the current tree head now (also done periodically)."""
+    principal.require("evidence.sign")
+    head = heads.sign_head(uow.session, signer, now=clock.now(), force=True)
+    uow.commit()
+    assert head is not None
+    return head_read(head)
+
+
+@router.get("/consistency-proof", response_model=ConsistencyProofRead)
+def consistency_proof(
+    uow: UowDep,
+    principal: PrincipalDep,
+    first: Annotated[int, Query(ge=1, le=2**62)],
+    second: Annotated[int, Query(ge=1, le=2**62)],
+) -> ConsistencyProofRead:
+    """RFC 9162 consistency proof between two tree sizes."""
+    principal.require("evidence.read")
+    proof = service.consistency_proof(uow.session, first, second)
+    return ConsistencyProofRead(first=first, second=second, proof=[b64(p) for p in proof])
+
+
+@router.get(
+    "/public-key",
+    response_class=PlainTextResponse,
+    summary="签名公钥（PEM，公开）",
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def public_key(signer: SignerDep) -> PlainTextResponse:
+    """The Ed25519 public key that signs tree heads (public: anyone may verify)."""
+    return PlainTextResponse(signer.public_pem.decode(), media_type="text/plain")
+
+
+@router.post("/verifications", response_model=VerifyRead, summary="校验整个日志")
+def verify(uow: UowDep, principal: PrincipalDep, signer: SignerDep) -> VerifyRead:
+    """Re-hash the whole log and check every signed head; reports the first bad position."""
+    principal.require("evidence.verify")
+    report = service.verify_log(uow.session, signer.public_pem)
+    return VerifyRead(
+        ok=report.ok,
+        checked=report.checked,
+        heads_checked=report.heads_checked,
+        erased=report.erased,
+        position=report.position,
+        problem=report.problem,
+    )

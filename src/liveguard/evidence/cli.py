@@ -1,0 +1,77 @@
+"""``liveguard evidence …``: sign heads, prove, verify the log, show the public key."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import uuid
+from typing import Annotated
+
+import typer
+
+from liveguard.evidence import heads, service
+from liveguard.evidence.deps import signer_of
+from liveguard.web.context import CommandState
+
+evidence_app = typer.Typer(help="Tamper-evident evidence log (证据存证).", no_args_is_help=True)
+
+
+@evidence_app.command("sign-head")
+def sign_head(ctx: typer.Context) -> None:
+    """Sign the current tree head (a no-op when nothing was appended since the last head)."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        head = heads.sign_head(uow.session, signer_of(app), now=app.clock.now())
+        uow.commit()
+    if head is None:
+        typer.echo("no new records since the last signed head")
+    else:
+        typer.echo(f"signed head: size {head.tree_size}, root {head.root_hash.hex()}")
+
+
+@evidence_app.command("verify")
+def verify(ctx: typer.Context) -> None:
+    """Re-hash the whole log and check every signed head; exit 1 at the first inconsistency."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        report = service.verify_log(uow.session, signer_of(app).public_pem)
+    if report.ok:
+        typer.echo(f"OK: {report.checked} records, {report.heads_checked} signed heads verified")
+        return
+    sys.stderr.write(f"错误：位置 {report.position}：{report.problem} [evidence.inconsistent]\n")
+    raise typer.Exit(1)
+
+
+@evidence_app.command("prove")
+def prove(
+    ctx: typer.Context,
+    record_id: uuid.UUID,
+    tree_size: Annotated[int | None, typer.Option(help="默认最新签名树头")] = None,
+) -> None:
+    """Print a record's inclusion proof as JSON (hashes base64)."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        record = service.get_record(uow.session, state.principal(), record_id)
+        size, proof = service.inclusion_proof(uow.session, record, tree_size)
+        doc = {
+            "id": str(record.id),
+            "index": record.seq,
+            "tree_size": size,
+            "entry": record.entry,
+            "proof": [base64.b64encode(p).decode() for p in proof],
+        }
+    typer.echo(json.dumps(doc, ensure_ascii=False))
+
+
+@evidence_app.command("public-key")
+def public_key(ctx: typer.Context) -> None:
+    """Print the Ed25519 public key (PEM) that verifies signed heads."""
+    state: CommandState = ctx.obj
+    typer.echo(signer_of(state.context()).public_pem.decode(), nl=False)
+
+
+GROUPS = [("evidence", evidence_app)]

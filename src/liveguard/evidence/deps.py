@@ -1,0 +1,56 @@
+"""Typed access to the evidence domain's services on the application context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, cast
+
+from fastapi import Depends
+
+from liveguard.evidence.heads import Signer
+from liveguard.evidence.media import MediaStore, build_media_store
+from liveguard.settings import Settings
+from liveguard.web.context import AppContext
+from liveguard.web.deps import CtxDep
+
+SIGNER = "evidence.signer"
+MEDIA = "evidence.media"
+
+
+def build_services(settings: Settings) -> dict[str, object]:
+    """The evidence services bootstrap puts on the context."""
+    return {
+        SIGNER: Signer.load_or_create(signing_key_file(settings)),
+        MEDIA: build_media_store(settings),
+    }
+
+
+def signing_key_file(settings: Settings) -> Path:
+    """Where the log's Ed25519 key lives."""
+    return settings.data_dir / "keys" / "evidence-signing.pem"
+
+
+def signer_of(ctx: AppContext) -> Signer:
+    """The log's signer."""
+    signer = ctx.services[SIGNER]
+    assert isinstance(signer, Signer)
+    return signer
+
+
+def media_of(ctx: AppContext) -> MediaStore:
+    """The media store."""
+    return cast(MediaStore, ctx.services[MEDIA])
+
+
+def get_media(ctx: CtxDep) -> MediaStore:
+    """FastAPI dependency for the media store."""
+    return media_of(ctx)
+
+
+def get_signer(ctx: CtxDep) -> Signer:
+    """FastAPI dependency for the signer."""
+    return signer_of(ctx)
+
+
+SignerDep = Annotated[Signer, Depends(get_signer)]
+MediaDep = Annotated[MediaStore, Depends(get_media)]

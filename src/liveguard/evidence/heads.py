@@ -1,0 +1,120 @@
+"""Signed tree heads: the log's Ed25519 key and the heads it signs (every one is kept)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveguard.evidence import log as evidence_log
+from liveguard.evidence.models import SignedHead
+from liveguard.evidence.verifier import checkpoint_text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The log's signing key."""
+
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_pem(self) -> bytes:
+        """The public key, PEM (SubjectPublicKeyInfo) — what verifiers need."""
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    @property
+    def key_id(self) -> str:
+        """First 16 hex digits of the SHA-256 of the raw public key."""
+        raw = self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        return hashlib.sha256(raw).hexdigest()[:16]
+
+    def sign(self, text: str) -> bytes:
+        """Ed25519 signature of UTF-8 text."""
+        return self.private_key.sign(text.encode("utf-8"))
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> Signer:
+        """Read the PEM key file, creating it (mode 0600) on first run."""
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process won the race; use its key
+            else:
+                logger.warning("no evidence signing key at %s: created one — back it up", path)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(pem)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} is not an Ed25519 private key")
+        return cls(key)
+
+
+def head_document(head: SignedHead, public_pem: bytes | None = None) -> dict[str, object]:
+    """A signed head as JSON-ready data (what packages and the API publish)."""
+    doc: dict[str, object] = {
+        "origin": "liveguard-evidence/v1",
+        "tree_size": head.tree_size,
+        "root_hash": base64.b64encode(head.root_hash).decode(),
+        "timestamp_ms": head.timestamp_ms,
+        "signature": base64.b64encode(head.signature).decode(),
+        "key_id": head.key_id,
+    }
+    if public_pem is not None:
+        doc["public_key_pem"] = public_pem.decode()
+    return doc
+
+
+def latest_head(session: Session) -> SignedHead | None:
+    """The newest signed head."""
+    return session.scalars(
+        select(SignedHead)
+        .order_by(SignedHead.tree_size.desc(), SignedHead.signed_at.desc())
+        .limit(1)
+    ).first()
+
+
+def sign_head(
+    session: Session, signer: Signer, *, now: datetime, force: bool = False
+) -> SignedHead | None:
+    """Sign the current tree head; None when nothing was appended since the last head."""
+    state = evidence_log.tree_state(session)
+    last = latest_head(session)
+    if not force and last is not None and last.tree_size == state.size:
+        return None
+    timestamp_ms = int(now.timestamp() * 1000)
+    text = checkpoint_text(state.size, state.root_hash, timestamp_ms)
+    head = SignedHead(
+        tree_size=state.size,
+        root_hash=state.root_hash,
+        timestamp_ms=timestamp_ms,
+        signature=signer.sign(text),
+        key_id=signer.key_id,
+        signed_at=now,
+    )
+    session.add(head)
+    session.flush()
+    return head

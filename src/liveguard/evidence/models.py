@@ -1,0 +1,107 @@
+"""Evidence tables: the records (leaves), the tiles of tree hashes, the tree state, signed heads,
+legal holds and retention segments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liveguard.db.base import Base
+from liveguard.db.types import new_id
+
+
+class EvidenceRecord(Base):
+    """One leaf of the log. ``entry`` is the canonical text the leaf hash covers; the other
+    columns are copies for querying and are never trusted for display or verification."""
+
+    __tablename__ = "evidence_record"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    tenant_id: Mapped[uuid.UUID | None]
+    live_session_id: Mapped[str | None] = mapped_column(String(64))
+    room_id: Mapped[str | None] = mapped_column(String(64))
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    complaint_id: Mapped[str | None] = mapped_column(String(64))
+    party_id: Mapped[str | None] = mapped_column(String(64))
+    source_event_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+    entry: Mapped[str | None] = mapped_column(Text)  # None once retention has erased it
+    erased_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_evidence_record_session", "live_session_id", "occurred_at"),
+        Index("ix_evidence_record_room", "room_id", "occurred_at"),
+        Index("ix_evidence_record_order", "order_id", "occurred_at"),
+        Index("ix_evidence_record_complaint", "complaint_id", "occurred_at"),
+        Index("ix_evidence_record_party", "party_id", "occurred_at"),
+        Index("ix_evidence_record_tenant_kind", "tenant_id", "kind", "occurred_at"),
+    )
+
+
+class EvidenceTile(Base):
+    """Up to 256 node hashes of one tree level (see evidence.merkle)."""
+
+    __tablename__ = "evidence_tile"
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EvidenceTree(Base):
+    """The log's current size and root (one row; appends lock it, so leaves never collide)."""
+
+    __tablename__ = "evidence_tree"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime]
+
+
+class SignedHead(Base):
+    """A tree head signed with the log's Ed25519 key; every one is kept."""
+
+    __tablename__ = "evidence_signed_head"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LegalHold(Base):
+    """A hold on everything recorded for one subject: retention may not erase it."""
+
+    __tablename__ = "evidence_legal_hold"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    placed_by: Mapped[str] = mapped_column(String(254))
+    placed_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_evidence_legal_hold_subject", "subject_type", "subject_id"),)
+
+
+class RetentionSegment(Base):
+    """Leaves [first_seq, end_seq) between two signed heads, erased together when all expire."""
+
+    __tablename__ = "evidence_segment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    first_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    end_seq: Mapped[int] = mapped_column(BigInteger)
+    retain_until: Mapped[date]
+    erased_at: Mapped[datetime | None]

@@ -1,0 +1,305 @@
+"""Evidence use cases: record events, read timelines, prove, sign and verify the log."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveguard.access import Principal, scoped
+from liveguard.bus import Event
+from liveguard.db.query import paginate
+from liveguard.errors import InvalidInput, NotFound
+from liveguard.evidence import heads, merkle, rules
+from liveguard.evidence import log as evidence_log
+from liveguard.evidence.models import EvidenceRecord, EvidenceTile, SignedHead
+from liveguard.evidence.verifier import VerificationError, verify_head_signature, verify_inclusion
+
+SUBJECT_COLUMNS = {
+    "live_session": EvidenceRecord.live_session_id,
+    "room": EvidenceRecord.room_id,
+    "order": EvidenceRecord.order_id,
+    "complaint": EvidenceRecord.complaint_id,
+    "party": EvidenceRecord.party_id,
+}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """How one kind of bus event becomes a record: its evidence kind and subject fields."""
+
+    kind: str
+    subjects: dict[str, str] = field(default_factory=dict)  # subject type → event field
+
+
+# The recorded list: every event of these kinds is appended to the log by the bus handler.
+RECORDED: dict[str, Recorded] = {
+    "identity.organisation_created": Recorded("party", {"party": "org_id"}),
+    "identity.membership_granted": Recorded("party", {"party": "org_id"}),
+    "identity.membership_revoked": Recorded("party", {"party": "org_id"}),
+}
+
+
+def draft_from_event(event: Event) -> rules.RecordDraft:
+    """The record for a bus event on the recorded list."""
+    spec = RECORDED[event.kind]
+    payload = event.model_dump(mode="json", exclude={"event_id", "occurred_at", "tenant_id"})
+    subjects = {name: str(payload[fld]) for name, fld in spec.subjects.items() if payload.get(fld)}
+    for name in rules.SUBJECT_TYPES:  # events may also carry the conventional <subject>_id fields
+        if payload.get(f"{name}_id"):
+            subjects.setdefault(name, str(payload[f"{name}_id"]))
+    return rules.RecordDraft(
+        record_id=uuid.uuid5(uuid.NAMESPACE_URL, f"liveguard:event:{event.event_id}"),
+        kind=spec.kind,
+        occurred_at=event.occurred_at,
+        tenant_id=event.tenant_id,
+        subjects=subjects,
+        payload={"event": event.kind, **payload},
+        source_event_id=event.event_id,
+    )
+
+
+def record_event(session: Session, event: Event, now: datetime) -> None:
+    """Bus handler body: append the event unless it is already in the log."""
+    exists = session.scalar(
+        select(EvidenceRecord.seq).where(EvidenceRecord.source_event_id == event.event_id)
+    )
+    if exists is None:
+        evidence_log.append_records(session, [draft_from_event(event)], now=now)
+
+
+def append(
+    session: Session, principal: Principal, drafts: list[rules.RecordDraft], *, now: datetime
+) -> list[evidence_log.Appended]:
+    """Append records sent by a platform integration (batch, in order)."""
+    access = principal.require("evidence.append")
+    for draft in drafts:
+        if not access.all and draft.tenant_id not in access.tenants:
+            raise InvalidInput("只能为本组织记录证据", code="evidence.foreign_tenant")
+    ids = [d.record_id for d in drafts]
+    taken = session.scalar(select(EvidenceRecord.seq).where(EvidenceRecord.id.in_(ids)).limit(1))
+    if len(set(ids)) != len(ids) or taken is not None:
+        raise InvalidInput("记录 ID 重复（已记录过）", code="evidence.duplicate_record")
+    return evidence_log.append_records(session, drafts, now=now)
+
+
+def get_record(session: Session, principal: Principal, record_id: uuid.UUID) -> EvidenceRecord:
+    """A record the principal may read, or NotFound."""
+    stmt = scoped(
+        select(EvidenceRecord).where(EvidenceRecord.id == record_id),
+        principal,
+        "evidence.read",
+        tenant=EvidenceRecord.tenant_id,
+    )
+    found: EvidenceRecord | None = session.scalars(stmt).first()
+    if found is None:
+        raise NotFound(code="evidence.record_not_found")
+    return found
+
+
+def timeline(
+    session: Session,
+    principal: Principal,
+    *,
+    subject_type: str,
+    subject_id: str,
+    page: int,
+    per_page: int,
+) -> tuple[list[EvidenceRecord], int]:
+    """Everything recorded for one subject, in time order (调阅回放)."""
+    principal.require("evidence.read")
+    column = SUBJECT_COLUMNS.get(subject_type)
+    if column is None:
+        raise InvalidInput(f"未知的对象类型：{subject_type}", code="evidence.invalid_subject")
+    stmt = scoped(
+        select(EvidenceRecord).where(column == subject_id),
+        principal,
+        "evidence.read",
+        tenant=EvidenceRecord.tenant_id,
+    )
+    return paginate(
+        session, stmt, EvidenceRecord.occurred_at, EvidenceRecord.seq, page=page, per_page=per_page
+    )
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """How one record stands against the log and the newest signed head."""
+
+    leaf_ok: bool
+    included: bool
+    head_size: int | None
+    problem: str | None
+
+
+def check_record(session: Session, record: EvidenceRecord) -> RecordCheck:
+    """Re-hash the record and prove it into the newest signed head."""
+    stored = evidence_log.stored_leaf_hashes(session, record.seq, record.seq + 1)[0]
+    if record.entry is None:
+        return RecordCheck(False, False, None, "内容已按保存期限删除")
+    leaf = merkle.leaf_hash(record.entry.encode("utf-8"))
+    if leaf != stored:
+        return RecordCheck(False, False, None, "内容与日志中的哈希不符")
+    head = heads.latest_head(session)
+    if head is None or head.tree_size <= record.seq:
+        return RecordCheck(True, False, None, "尚未被签名树头覆盖")
+    proof = evidence_log.reader(session, head.tree_size).inclusion_proof(record.seq)
+    try:
+        verify_inclusion(record.seq, head.tree_size, leaf, proof, head.root_hash)
+    except VerificationError as exc:
+        return RecordCheck(True, False, head.tree_size, str(exc))
+    return RecordCheck(True, True, head.tree_size, None)
+
+
+def inclusion_proof(
+    session: Session, record: EvidenceRecord, tree_size: int | None
+) -> tuple[int, list[bytes]]:
+    """The proof of a record in the tree of ``tree_size`` (default: the newest signed head)."""
+    if tree_size is None:
+        head = heads.latest_head(session)
+        if head is None or head.tree_size <= record.seq:
+            raise InvalidInput("尚无覆盖该记录的签名树头", code="evidence.no_head_yet")
+        tree_size = head.tree_size
+    state = evidence_log.tree_state(session)
+    if not record.seq < tree_size <= state.size:
+        raise InvalidInput(
+            f"树大小须在 {record.seq + 1} 到 {state.size} 之间", code="evidence.bad_size"
+        )
+    return tree_size, evidence_log.reader(session, tree_size).inclusion_proof(record.seq)
+
+
+def consistency_proof(session: Session, first: int, second: int) -> list[bytes]:
+    """Proof that the tree of ``second`` leaves extends the tree of ``first`` leaves."""
+    state = evidence_log.tree_state(session)
+    if not 0 < first <= second <= state.size:
+        raise InvalidInput(f"须满足 0 < first ≤ second ≤ {state.size}", code="evidence.bad_size")
+    return evidence_log.reader(session, second).consistency_proof(first, second)
+
+
+def list_heads(session: Session, *, page: int, per_page: int) -> tuple[list[SignedHead], int]:
+    """Signed heads, newest first."""
+    return paginate(
+        session,
+        select(SignedHead),
+        SignedHead.tree_size.desc(),
+        SignedHead.signed_at.desc(),
+        page=page,
+        per_page=per_page,
+    )
+
+
+# ----------------------------------------------------------------------------- verification
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of re-hashing the log."""
+
+    checked: int = 0
+    heads_checked: int = 0
+    erased: int = 0
+    position: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing inconsistent was found."""
+        return self.problem is None
+
+
+def _entry_chunks(session: Session, chunk: int = 20_000) -> Iterator[list[tuple[int, str | None]]]:
+    last = -1
+    while True:
+        rows = session.execute(
+            select(EvidenceRecord.seq, EvidenceRecord.entry)
+            .where(EvidenceRecord.seq > last)
+            .order_by(EvidenceRecord.seq)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [(int(seq), entry) for seq, entry in rows]
+        last = int(rows[-1][0])
+
+
+def _stored_leaf(tiles: dict[merkle.TileKey, bytes], seq: int) -> bytes:
+    data = tiles.get((0, seq // merkle.TILE_WIDTH), b"")
+    offset = (seq % merkle.TILE_WIDTH) * merkle.HASH_SIZE
+    return data[offset : offset + merkle.HASH_SIZE]
+
+
+def verify_log(session: Session, public_pem: bytes) -> VerifyReport:
+    """Re-hash every record, rebuild every tile and check every signed head against them.
+
+    Reports the first inconsistent position: a record whose bytes no longer hash to its leaf,
+    a missing record, a changed tile, or a head that the rebuilt tree or the key does not back.
+    """
+    report = VerifyReport()
+    stored = {
+        (lv, ix): data
+        for lv, ix, data in session.execute(
+            select(EvidenceTile.level, EvidenceTile.idx, EvidenceTile.data)
+        )
+    }
+    rebuilt: dict[merkle.TileKey, bytes] = {}
+    n = 0
+    for chunk in _entry_chunks(session):
+        leaves: list[bytes] = []
+        for seq, entry in chunk:
+            if seq != n + len(leaves):
+                return _fail(report, n + len(leaves), "记录序号不连续（缺少记录）")
+            if entry is None:  # erased by retention: its stored hash stands, anchored by heads
+                report.erased += 1
+                leaves.append(_stored_leaf(stored, seq))
+                continue
+            leaf = merkle.leaf_hash(entry.encode("utf-8"))
+            if leaf != _stored_leaf(stored, seq):
+                return _fail(report, seq, "记录内容与存储的叶哈希不符")
+            leaves.append(leaf)
+        n, changed = merkle.append(n, leaves, lambda lv, ix: rebuilt.get((lv, ix), b""))
+        rebuilt.update(changed)
+        report.checked = n
+    return _check_tree(session, report, stored, rebuilt, n, public_pem)
+
+
+def _check_tree(
+    session: Session,
+    report: VerifyReport,
+    stored: dict[merkle.TileKey, bytes],
+    rebuilt: dict[merkle.TileKey, bytes],
+    n: int,
+    public_pem: bytes,
+) -> VerifyReport:
+    size = evidence_log.tree_state(session).size
+    if n != size:
+        return _fail(report, n, f"树状态记录了 {size} 条，实际有 {n} 条")
+    for (level, index), data in sorted(stored.items()):
+        if rebuilt.get((level, index)) != data:
+            first_leaf = (index * merkle.TILE_WIDTH) << (merkle.TILE_HEIGHT * level)
+            return _fail(report, first_leaf, f"哈希瓦片（层 {level}，序号 {index}）被改动")
+    reader = merkle.HashReader(lambda lv, ix: rebuilt.get((lv, ix), b""), n)
+    for head in session.scalars(select(SignedHead).order_by(SignedHead.tree_size)):
+        if head.tree_size > n or reader.root(head.tree_size) != head.root_hash:
+            return _fail(report, head.tree_size, f"签名树头（大小 {head.tree_size}）与日志不符")
+        try:
+            verify_head_signature(heads.head_document(head), public_pem)
+        except VerificationError:
+            return _fail(report, head.tree_size, f"签名树头（大小 {head.tree_size}）的签名无效")
+        report.heads_checked += 1
+    return report
+
+
+def _fail(report: VerifyReport, position: int, problem: str) -> VerifyReport:
+    report.position, report.problem = position, problem
+    return report
+
+
+def entry_document(record: EvidenceRecord) -> dict[str, Any] | None:
+    """The record's canonical entry, parsed (what pages and packages show)."""
+    return None if record.entry is None else dict(json.loads(record.entry))
