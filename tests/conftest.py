@@ -117,6 +117,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         data_dir=tmp_path / "var",
         db={"url": db_url},
         bus={"poll_seconds": 0},  # deterministic delivery: only after commits
+        jobs={"run_in_web": False},  # tests run jobs explicitly
         security={
             "pii_keys": {"t1": TEST_KEY},
             "pii_active_key": "t1",

@@ -29,16 +29,18 @@ from liveguard.bus import Bus, Handler, HandlerRegistry
 from liveguard.bus.memory import InProcessBus
 from liveguard.clock import Clock, SystemClock
 from liveguard.db import Base, Database
-from liveguard.db.engine import normalise_url
+from liveguard.db.engine import READ_ONLY, normalise_url
 from liveguard.demo import cli as demo_cli
 from liveguard.errors import ServiceUnavailable
 from liveguard.evidence import api as evidence_api
 from liveguard.evidence import cli as evidence_cli
 from liveguard.evidence import deps as evidence_deps
 from liveguard.evidence import handlers as evidence_handlers
+from liveguard.evidence import jobs as evidence_jobs
 from liveguard.identity import api as identity_api
 from liveguard.identity import cli as identity_cli
 from liveguard.identity import console as identity_console
+from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
 from liveguard.security import KeyRing, PasswordHasher, PiiCipher
 from liveguard.settings import Settings, load_settings
@@ -63,6 +65,7 @@ class DomainParts:
     handlers: Sequence[tuple[str, str, Handler]] = field(default_factory=tuple)
     cli: Sequence[tuple[str, typer.Typer]] = ()
     services: Callable[[Settings], dict[str, object]] | None = None
+    jobs: Callable[[AppContext], list[Job]] | None = None
 
     @property
     def folder(self) -> Path:
@@ -79,6 +82,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         handlers=evidence_handlers.HANDLERS,
         cli=evidence_cli.GROUPS,
         services=evidence_deps.build_services,
+        jobs=evidence_jobs.jobs,
     ),
     DomainParts(
         name="identity",
@@ -175,7 +179,7 @@ def build_context(
         + [d.folder / "locales" / "en.json" for d in DOMAINS]
         if p.exists()
     )
-    return AppContext(
+    ctx = AppContext(
         settings=settings,
         db=db,
         clock=clock,
@@ -197,6 +201,8 @@ def build_context(
             for key, value in d.services(settings).items()
         },
     )
+    ctx.scheduler = Scheduler([job for d in DOMAINS if d.jobs is not None for job in d.jobs(ctx)])
+    return ctx
 
 
 def build_app(ctx: AppContext) -> FastAPI:
@@ -256,7 +262,7 @@ def migration_status(db: Database) -> str | None:
     cfg = Config()
     cfg.set_main_option("script_location", str(PACKAGE / "db" / "migrations"))
     heads = set(ScriptDirectory.from_config(cfg).get_heads())
-    with db.engine.connect() as conn:
+    with db.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     if current == heads:
         return None

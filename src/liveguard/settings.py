@@ -77,6 +77,21 @@ class SecuritySettings(BaseModel):
     token_max_days: int = Field(default=365, ge=1, le=3650)
 
 
+class EvidenceSettings(BaseModel):
+    """The evidence log's periodic work."""
+
+    sign_interval_seconds: float = Field(default=60, ge=0)  # 0: only on demand
+    verify_interval_seconds: float = Field(default=86_400, ge=0)  # 0: only on demand
+
+
+class JobSettings(BaseModel):
+    """Where periodic jobs run."""
+
+    # The embedded default runs them in the web process; with several web processes, turn
+    # this off and run one `liveguard worker` instead.
+    run_in_web: bool = True
+
+
 class WebSettings(BaseModel):
     """The HTTP server."""
 
@@ -103,6 +118,8 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=MediaSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     @field_validator("log_level")
     @classmethod

@@ -14,7 +14,7 @@ from alembic.config import Config
 
 from liveguard import bootstrap
 from liveguard.access import Principal
-from liveguard.errors import LiveguardError
+from liveguard.errors import LiveguardError, ServiceUnavailable
 from liveguard.settings import load_settings
 from liveguard.web.context import AppContext
 
@@ -80,6 +80,31 @@ def serve(
         port=port or settings.web.port,
         proxy_headers=False,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run the bus poller and the periodic jobs (sign tree heads, verify the log) until stopped."""
+    import signal
+    import threading
+
+    ctx = bootstrap.build_context(load_settings())
+    pending = ctx.schema_status()
+    if pending is not None:
+        raise ServiceUnavailable(
+            f"数据库未迁移到最新版本（{pending}），请先执行 liveguard db upgrade"
+        )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    ctx.bus.start()
+    ctx.scheduler.start()
+    names = ", ".join(f"{j.name} every {j.every_seconds:g}s" for j in ctx.scheduler.jobs)
+    typer.echo(f"worker running: {names or 'no jobs'}")
+    stop.wait()
+    ctx.scheduler.stop()
+    ctx.bus.stop()
+    ctx.db.dispose()
 
 
 @db_app.command("upgrade")

@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
-from liveguard.evidence import heads, rules, service
+from liveguard.evidence import heads, package, rules, service
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.deps import SignerDep
+from liveguard.evidence.deps import MediaDep, SignerDep
 from liveguard.evidence.models import EvidenceRecord, SignedHead
 from liveguard.evidence.schemas import (
     AppendedRead,
@@ -180,6 +180,40 @@ def consistency_proof(
 def public_key(signer: SignerDep) -> PlainTextResponse:
     """The Ed25519 public key that signs tree heads (public: anyone may verify)."""
     return PlainTextResponse(signer.public_pem.decode(), media_type="text/plain")
+
+
+@router.get(
+    "/packages",
+    summary="导出证据包（zip）",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "证据包"}},
+)
+def export_package(
+    uow: UowDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    signer: SignerDep,
+    media: MediaDep,
+    subject_type: Annotated[SubjectType, Query(description="对象类型")],
+    subject_id: Annotated[PlainText, Query(min_length=1, max_length=64, description="对象 ID")],
+) -> Response:
+    """A zip of everything recorded for the subject, with proofs, the signed head and the key."""
+    data = package.build_package(
+        uow.session,
+        principal,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        signer=signer,
+        media=media,
+        now=clock.now(),
+    )
+    uow.commit()
+    name = f"evidence-{subject_type}-{subject_id}.zip"
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post("/verifications", response_model=VerifyRead, summary="校验整个日志")

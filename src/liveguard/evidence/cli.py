@@ -6,12 +6,13 @@ import base64
 import json
 import sys
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from liveguard.evidence import heads, service
-from liveguard.evidence.deps import signer_of
+from liveguard.evidence import heads, package, service, verifier
+from liveguard.evidence.deps import media_of, signer_of
 from liveguard.web.context import CommandState
 
 evidence_app = typer.Typer(help="Tamper-evident evidence log (证据存证).", no_args_is_help=True)
@@ -72,6 +73,39 @@ def public_key(ctx: typer.Context) -> None:
     """Print the Ed25519 public key (PEM) that verifies signed heads."""
     state: CommandState = ctx.obj
     typer.echo(signer_of(state.context()).public_pem.decode(), nl=False)
+
+
+@evidence_app.command("export")
+def export(
+    ctx: typer.Context,
+    subject_type: Annotated[str, typer.Argument(help="live_session|room|order|complaint|party")],
+    subject_id: Annotated[str, typer.Argument(help="对象 ID")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="zip 文件路径")],
+) -> None:
+    """Write the evidence package (zip) of one subject."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        data = package.build_package(
+            uow.session,
+            state.principal(),
+            subject_type=subject_type,
+            subject_id=subject_id,
+            signer=signer_of(app),
+            media=media_of(app),
+            now=app.clock.now(),
+        )
+        uow.commit()
+    output.write_bytes(data)
+    typer.echo(f"{output}\t{len(data)} bytes")
+
+
+@evidence_app.command("verify-package")
+def verify_package(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Verify an evidence package offline (the same checks as the verify.py inside it)."""
+    code = verifier.main([str(path)])
+    if code:
+        raise typer.Exit(code)
 
 
 GROUPS = [("evidence", evidence_app)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.models import SignedHead
 from liveguard.evidence.verifier import checkpoint_text
+from liveguard.security.keyfiles import create_exclusively
 
 logger = logging.getLogger(__name__)
 
@@ -51,22 +51,13 @@ class Signer:
     def load_or_create(cls, path: Path) -> Signer:
         """Read the PEM key file, creating it (mode 0600) on first run."""
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
             pem = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process won the race; use its key
-            else:
+            if create_exclusively(path, pem):
                 logger.warning("no evidence signing key at %s: created one — back it up", path)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(pem)
-                    fh.flush()
-                    os.fsync(fh.fileno())
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 private key")

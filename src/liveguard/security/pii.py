@@ -22,6 +22,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from liveguard.security.keyfiles import create_exclusively
+
 PREFIX = "pii1"
 log = logging.getLogger(__name__)
 
@@ -76,23 +78,14 @@ class KeyRing:
     def load_or_create(cls, path: Path) -> KeyRing:
         """Read the key file, creating it (mode 0600) with a fresh key when absent."""
         if not path.exists():
-            log.warning("no personal-data key file at %s: creating one — back it up", path)
-            path.parent.mkdir(parents=True, exist_ok=True)
             kid = "k1"
             doc = {
                 "active": kid,
                 "keys": {kid: _b64(AESGCM.generate_key(bit_length=256))},
                 "index_key": _b64(secrets.token_bytes(32)),
             }
-            try:  # O_EXCL: when two processes start together, the first one's file wins
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(doc, fh, indent=2)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+            if create_exclusively(path, json.dumps(doc, indent=2).encode("utf-8")):
+                log.warning("no personal-data key file at %s: created one — back it up", path)
         doc = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             {kid: _unb64(v) for kid, v in doc["keys"].items()},

@@ -64,9 +64,12 @@ def create_app(
             log.error("database schema is not current (%s): run 'liveguard db upgrade'", pending)
         else:
             ctx.bus.start()
+            if ctx.settings.jobs.run_in_web:
+                ctx.scheduler.start()
         try:
             yield
         finally:
+            ctx.scheduler.stop()
             ctx.bus.stop()
 
     app = FastAPI(
@@ -82,7 +85,7 @@ def create_app(
     app.state.templates = build_templates(template_folders)
     app.state.render_error = render_error
     problems.install(app)
-    metrics = Metrics(ctx.bus.lag_seconds)
+    metrics = Metrics(ctx.bus.lag_seconds, ctx.scheduler)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_security_headers)
     app.add_middleware(MetricsMiddleware, metrics=metrics, router_app=lambda: app.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -127,7 +130,11 @@ def _add_operations(app: FastAPI, ctx: AppContext, metrics: Metrics) -> None:
             ctx.db.ping()
         except ServiceUnavailable:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        problem = ctx.schema_status()
+        try:
+            problem = ctx.schema_status()
+        except Exception:  # a locked or vanished database is "not ready", never a 500
+            log.exception("readiness: migration status unavailable")
+            problem = "migration status unavailable"
         if problem is not None:
             body = {"status": "unavailable", "database": "up", "migrations": problem}
             return JSONResponse(body, status_code=503)

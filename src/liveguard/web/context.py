@@ -13,6 +13,7 @@ from liveguard.access import Policy, Principal
 from liveguard.bus import Bus
 from liveguard.clock import Clock
 from liveguard.db import Database
+from liveguard.jobs import Scheduler
 from liveguard.security import PasswordHasher, PiiCipher
 from liveguard.settings import Settings
 from liveguard.web.i18n import Translator
@@ -81,6 +82,7 @@ class AppContext:
     # Domain services built from settings by bootstrap (e.g. "evidence.signer"), read through
     # each domain's own typed accessor.
     services: dict[str, Any] = field(default_factory=dict)
+    scheduler: Scheduler = field(default_factory=lambda: Scheduler(jobs=()))
     # None when the schema is current, else a message; /readyz answers 503 until it is None.
     schema_status: Callable[[], str | None] = lambda: None
 

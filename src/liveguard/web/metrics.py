@@ -6,12 +6,14 @@ import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from liveguard.jobs import Scheduler
 
 
 class _BusCollector(Collector):
@@ -30,10 +32,35 @@ class _BusCollector(Collector):
         )
 
 
+class _JobCollector(Collector):
+    """Runs, failures and last success of every periodic job (alert on failures)."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        runs = CounterMetricFamily("liveguard_job_runs", "Periodic job runs", labels=["job"])
+        failures = CounterMetricFamily(
+            "liveguard_job_failures", "Periodic job runs that failed", labels=["job"]
+        )
+        last = GaugeMetricFamily(
+            "liveguard_job_last_success_timestamp_seconds",
+            "Unix time of the last successful run",
+            labels=["job"],
+        )
+        for name, status in sorted(self._scheduler.status.items()):
+            runs.add_metric([name], status.runs)
+            failures.add_metric([name], status.failures)
+            last.add_metric([name], status.last_success or 0.0)
+        yield runs
+        yield failures
+        yield last
+
+
 class Metrics:
     """One registry per application (tests build many applications in one process)."""
 
-    def __init__(self, bus_lag: Callable[[], float]) -> None:
+    def __init__(self, bus_lag: Callable[[], float], scheduler: Scheduler) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "liveguard_http_requests",
@@ -48,6 +75,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_BusCollector(bus_lag))
+        self.registry.register(_JobCollector(scheduler))
 
     def render(self) -> Response:
         """The exposition text."""

@@ -1,0 +1,53 @@
+"""The evidence log's periodic jobs: sign the tree head, re-verify the whole log."""
+
+from __future__ import annotations
+
+import logging
+
+from liveguard import audit
+from liveguard.evidence import heads, service
+from liveguard.evidence.deps import signer_of
+from liveguard.jobs import Job
+from liveguard.web.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+class LogInconsistent(Exception):
+    """Verification found the log changed: the job fails, so /metrics and the audit log alert."""
+
+
+def jobs(ctx: AppContext) -> list[Job]:
+    """Signing every ``evidence.sign_interval_seconds``, verifying every ``…verify_interval…``."""
+    settings = ctx.settings.evidence
+
+    def sign() -> None:
+        with ctx.db.unit_of_work() as uow:
+            heads.sign_head(uow.session, signer_of(ctx), now=ctx.clock.now())
+            uow.commit()
+
+    def verify() -> None:
+        with ctx.db.unit_of_work() as uow:
+            report = service.verify_log(uow.session, signer_of(ctx).public_pem)
+            audit.record(
+                uow.session,
+                actor=None,
+                actor_label="system:evidence.verify",
+                action="evidence.verified",
+                now=ctx.clock.now(),
+                outcome="ok" if report.ok else "failed",
+                detail={
+                    "checked": report.checked,
+                    "position": report.position,
+                    "problem": report.problem,
+                },
+            )
+            uow.commit()
+        if not report.ok:
+            log.error("evidence log inconsistent at %s: %s", report.position, report.problem)
+            raise LogInconsistent(f"position {report.position}: {report.problem}")
+
+    return [
+        Job("evidence.sign_head", settings.sign_interval_seconds, sign),
+        Job("evidence.verify", settings.verify_interval_seconds, verify),
+    ]
