@@ -7,6 +7,7 @@ the day it is added — or fails this test loudly until the sweep learns its par
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveguard.audit import AuditEvent
-from liveguard.evidence.deps import signer_of
+from liveguard.evidence.deps import media_of, signer_of
 from liveguard.evidence.heads import sign_head
+from liveguard.evidence.log import append_records
 from liveguard.evidence.models import EvidenceRecord
+from liveguard.evidence.rules import MediaLink, RecordDraft
 from liveguard.identity import ApiToken, Membership, Organisation, User
 from liveguard.identity.auth import parse_token
 from liveguard.web.context import AppContext
@@ -58,7 +61,7 @@ class Target:
         return f"{self.method} {self.path}"
 
 
-def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
+def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, Any]:
     """Ids of one merchant's records, by the path-parameter name that takes them."""
     parsed = parse_token(member.token)
     assert parsed is not None
@@ -72,6 +75,24 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         record = uow.session.scalars(
             select(EvidenceRecord.id).where(EvidenceRecord.tenant_id == org_id).limit(1)
         ).one()
+        blob = media_of(ctx).put(
+            io.BytesIO(f"screenshot of {org_id}".encode()), content_type="image/png", max_bytes=1024
+        )
+        append_records(
+            uow.session,
+            [
+                RecordDraft(
+                    record_id=uuid.uuid4(),
+                    kind="screenshot",
+                    occurred_at=ctx.clock.now(),
+                    tenant_id=org_id,
+                    subjects={"live_session": f"s-{org_id.hex[:8]}"},
+                    payload={},
+                    media=(MediaLink(blob.sha256, blob.size, blob.content_type),),
+                )
+            ],
+            now=ctx.clock.now(),
+        )
         sign_head(uow.session, signer_of(ctx), now=ctx.clock.now())  # so proofs of it exist
         uow.commit()
     return {
@@ -81,10 +102,11 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         "membership_id": membership,
         "event_id": event,
         "record_id": record,
+        "sha256": blob.sha256,
     }
 
 
-def b_ids(ctx: AppContext, world: World) -> dict[str, uuid.UUID]:
+def b_ids(ctx: AppContext, world: World) -> dict[str, Any]:
     """Ids of merchant B's records."""
     return tenant_ids(ctx, world.staff_b, world.merchant_b)
 
@@ -344,6 +366,11 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
             "/api/v1/evidence/timeline",
             {"params": {"subject_type": "party", "subject_id": b}},
             200,
+        ),
+        ("GET", "/api/v1/evidence/packages", "query", "subject_id"): (
+            "/api/v1/evidence/packages",
+            {"params": {"subject_type": "party", "subject_id": b}},
+            404,
         ),
         ("GET", "/api/v1/audit-events", "query", "target_id"): (
             "/api/v1/audit-events",

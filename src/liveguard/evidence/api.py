@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import base64
+import tempfile
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from liveguard.evidence import heads, package, rules, service
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import MediaDep, SignerDep
+from liveguard.evidence.media import MediaTooLarge
 from liveguard.evidence.models import EvidenceRecord, SignedHead
 from liveguard.evidence.schemas import (
     AppendedRead,
@@ -19,13 +23,14 @@ from liveguard.evidence.schemas import (
     HeadPage,
     HeadRead,
     InclusionProofRead,
+    MediaRead,
     RecordBatch,
     RecordPage,
     RecordRead,
     SubjectType,
     VerifyRead,
 )
-from liveguard.web.deps import ClockDep, PageDep, PrincipalDep, UowDep
+from liveguard.web.deps import ClockDep, CtxDep, PageDep, PrincipalDep, UowDep
 from liveguard.web.types import PlainText
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
@@ -93,6 +98,77 @@ def append_records(
     appended = service.append(uow.session, principal, drafts, now=clock.now())
     uow.commit()
     return [AppendedRead(id=a.record_id, index=a.seq, leaf_hash=b64(a.leaf_hash)) for a in appended]
+
+
+@router.post(
+    "/media",
+    response_model=MediaRead,
+    status_code=201,
+    summary="上传媒体文件（音视频片段、截图、附件）",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def upload_media(
+    request: Request,
+    principal: PrincipalDep,
+    ctx: CtxDep,
+    media: MediaDep,
+    x_content_sha256: Annotated[str | None, Header(pattern=r"^[0-9a-fA-F]{64}$")] = None,
+    x_content_type: Annotated[PlainText | None, Header(max_length=100)] = None,
+) -> MediaRead:
+    """Stream a blob into the content-addressed store; refer to it from records by its SHA-256.
+
+    The body is the raw file (no multipart); its type goes in ``X-Content-Type`` (default
+    ``application/octet-stream``). Uploads larger than ``media.max_upload_bytes`` are refused
+    while streaming.
+    """
+    principal.require("evidence.append")
+    limit = ctx.settings.media.max_upload_bytes
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise MediaTooLarge(f"文件超过上限 {limit} 字节")
+            spool.write(chunk)
+        spool.seek(0)
+        ref = await run_in_threadpool(
+            media.put,
+            spool,  # type: ignore[arg-type]
+            content_type=x_content_type or "application/octet-stream",
+            max_bytes=limit,
+            retain_until=ctx.clock.now() + timedelta(days=365 * rules.MIN_RETENTION_YEARS + 1),
+            expected_sha256=x_content_sha256.lower() if x_content_sha256 else None,
+        )
+    return MediaRead(sha256=ref.sha256, size=ref.size, content_type=ref.content_type)
+
+
+@router.get(
+    "/media/{sha256}",
+    response_class=StreamingResponse,
+    responses={**NOT_FOUND, 200: {"content": {"application/octet-stream": {}}}},
+    summary="下载媒体文件（读取前校验哈希）",
+)
+def download_media(
+    sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    uow: UowDep,
+    principal: PrincipalDep,
+    media: MediaDep,
+) -> StreamingResponse:
+    """A blob referenced by a record the caller may read, hash-checked before it is sent."""
+    service.media_record(uow.session, principal, sha256)
+    ref = media.verify(sha256)
+    return StreamingResponse(
+        media.open(sha256),
+        media_type=ref.content_type,
+        headers={"Content-Length": str(ref.size), "X-Content-SHA256": ref.sha256},
+    )
 
 
 @router.get("/records/{record_id}", response_model=RecordRead, responses=NOT_FOUND)

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 
 from liveguard.errors import Conflict, NotFound
 from liveguard.evidence import merkle, rules
-from liveguard.evidence.models import EvidenceRecord, EvidenceTile, EvidenceTree
+from liveguard.evidence.models import (
+    EvidenceMediaLink,
+    EvidenceRecord,
+    EvidenceTile,
+    EvidenceTree,
+)
 
 TREE_ROW = 1
 
@@ -95,6 +100,13 @@ def append_records(
             for i, (d, e) in enumerate(zip(drafts, entries, strict=True))
         ],
     )
+    links = [
+        {"sha256": m.sha256, "seq": state.size + i}
+        for i, d in enumerate(drafts)
+        for m in {m.sha256: m for m in d.media}.values()
+    ]
+    if links:
+        session.execute(insert(EvidenceMediaLink), links)
     _upsert_tiles(session, changed)
     root = merkle.HashReader(tile_fetcher(session, changed), new_size).root()
     session.execute(

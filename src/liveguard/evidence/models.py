@@ -44,6 +44,15 @@ class EvidenceRecord(Base):
     )
 
 
+class EvidenceMediaLink(Base):
+    """Which record refers to which media blob (to check who may fetch a blob)."""
+
+    __tablename__ = "evidence_media_link"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class EvidenceTile(Base):
     """Up to 256 node hashes of one tree level (see evidence.merkle)."""
 

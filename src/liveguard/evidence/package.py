@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from liveguard import audit
 from liveguard.access import Principal
 from liveguard.clock import CHINA_TZ
-from liveguard.errors import InvalidInput
+from liveguard.errors import InvalidInput, NotFound
 from liveguard.evidence import heads, service, verifier
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.heads import Signer
@@ -64,7 +64,7 @@ def build_package(
         per_page=MAX_RECORDS,
     )
     if total == 0:
-        raise InvalidInput("该对象没有可导出的记录", code="evidence.nothing_to_export")
+        raise NotFound("该对象没有可导出的记录", code="evidence.nothing_to_export")
     if total > MAX_RECORDS:
         raise InvalidInput(
             f"记录超过 {MAX_RECORDS} 条，请联系运维分批导出", code="evidence.too_many"

@@ -21,6 +21,14 @@ class MediaLinkIn(BaseModel):
     content_type: PlainText = Field(max_length=100)
 
 
+class MediaRead(BaseModel):
+    """A stored blob."""
+
+    sha256: str
+    size: int
+    content_type: str
+
+
 class RecordIn(BaseModel):
     """One record to append."""
 

@@ -18,7 +18,7 @@ from liveguard.db.query import paginate
 from liveguard.errors import InvalidInput, NotFound
 from liveguard.evidence import heads, merkle, rules
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.models import EvidenceRecord, EvidenceTile, SignedHead
+from liveguard.evidence.models import EvidenceMediaLink, EvidenceRecord, EvidenceTile, SignedHead
 from liveguard.evidence.verifier import VerificationError, verify_head_signature, verify_inclusion
 
 SUBJECT_COLUMNS = {
@@ -100,6 +100,23 @@ def get_record(session: Session, principal: Principal, record_id: uuid.UUID) -> 
     found: EvidenceRecord | None = session.scalars(stmt).first()
     if found is None:
         raise NotFound(code="evidence.record_not_found")
+    return found
+
+
+def media_record(session: Session, principal: Principal, sha256: str) -> EvidenceRecord:
+    """A record the principal may read that refers to the blob; NotFound if there is none."""
+    stmt = scoped(
+        select(EvidenceRecord)
+        .join(EvidenceMediaLink, EvidenceMediaLink.seq == EvidenceRecord.seq)
+        .where(EvidenceMediaLink.sha256 == sha256)
+        .limit(1),
+        principal,
+        "evidence.read",
+        tenant=EvidenceRecord.tenant_id,
+    )
+    found: EvidenceRecord | None = session.scalars(stmt).first()
+    if found is None:
+        raise NotFound(code="evidence.media_not_found")
     return found
 
 
