@@ -20,11 +20,13 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from liveguard.access import Principal
 from liveguard.audit import AuditEvent
 from liveguard.evidence.deps import media_of, signer_of
 from liveguard.evidence.heads import sign_head
 from liveguard.evidence.log import append_records
 from liveguard.evidence.models import EvidenceRecord
+from liveguard.evidence.retention import place_hold
 from liveguard.evidence.rules import MediaLink, RecordDraft
 from liveguard.identity import ApiToken, Membership, Organisation, User
 from liveguard.identity.auth import parse_token
@@ -94,6 +96,14 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
             now=ctx.clock.now(),
         )
         sign_head(uow.session, signer_of(ctx), now=ctx.clock.now())  # so proofs of it exist
+        hold = place_hold(
+            uow.session,
+            by=Principal.system(ctx.policy),
+            subject_type="party",
+            subject_id=str(org_id),
+            reason="诉讼保全",
+            now=ctx.clock.now(),
+        )
         uow.commit()
     return {
         "org_id": org_id,
@@ -103,6 +113,7 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         "event_id": event,
         "record_id": record,
         "sha256": blob.sha256,
+        "hold_id": hold.id,
     }
 
 
@@ -366,6 +377,11 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
             "/api/v1/evidence/timeline",
             {"params": {"subject_type": "party", "subject_id": b}},
             200,
+        ),
+        ("POST", "/api/v1/evidence/holds", "body", "subject_id"): (
+            "/api/v1/evidence/holds",
+            {"json": {"subject_type": "party", "subject_id": b, "reason": "越权"}},
+            403,
         ),
         ("GET", "/api/v1/evidence/packages", "query", "subject_id"): (
             "/api/v1/evidence/packages",

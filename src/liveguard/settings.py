@@ -82,6 +82,7 @@ class EvidenceSettings(BaseModel):
 
     sign_interval_seconds: float = Field(default=60, ge=0)  # 0: only on demand
     verify_interval_seconds: float = Field(default=86_400, ge=0)  # 0: only on demand
+    retention_interval_seconds: float = Field(default=86_400, ge=0)  # 0: only on demand
 
 
 class JobSettings(BaseModel):

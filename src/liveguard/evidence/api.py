@@ -12,21 +12,24 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from liveguard.evidence import heads, package, rules, service
+from liveguard.evidence import heads, package, retention, rules, service
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import MediaDep, SignerDep
 from liveguard.evidence.media import MediaTooLarge
-from liveguard.evidence.models import EvidenceRecord, SignedHead
+from liveguard.evidence.models import EvidenceRecord, LegalHold, SignedHead
 from liveguard.evidence.schemas import (
     AppendedRead,
     ConsistencyProofRead,
     HeadPage,
     HeadRead,
+    HoldCreate,
+    HoldRead,
     InclusionProofRead,
     MediaRead,
     RecordBatch,
     RecordPage,
     RecordRead,
+    RetentionRead,
     SubjectType,
     VerifyRead,
 )
@@ -290,6 +293,59 @@ def export_package(
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.get("/holds", response_model=list[HoldRead], summary="诉讼保全列表")
+def list_holds(
+    uow: UowDep, principal: PrincipalDep, active: Annotated[bool, Query()] = True
+) -> list[LegalHold]:
+    """Legal holds (active ones by default)."""
+    return retention.list_holds(uow.session, principal, active_only=active)
+
+
+@router.post("/holds", response_model=HoldRead, status_code=201, summary="设置诉讼保全")
+def place_hold(
+    body: HoldCreate, uow: UowDep, principal: PrincipalDep, clock: ClockDep
+) -> LegalHold:
+    """Keep everything recorded for a subject beyond its retention period, until released."""
+    hold = retention.place_hold(
+        uow.session,
+        by=principal,
+        subject_type=body.subject_type,
+        subject_id=body.subject_id,
+        reason=body.reason,
+        now=clock.now(),
+    )
+    uow.commit()
+    return hold
+
+
+@router.delete("/holds/{hold_id}", response_model=HoldRead, responses=NOT_FOUND)
+def release_hold(
+    hold_id: uuid.UUID, uow: UowDep, principal: PrincipalDep, clock: ClockDep
+) -> LegalHold:
+    """Release a legal hold."""
+    hold = retention.release_hold(uow.session, by=principal, hold_id=hold_id, now=clock.now())
+    uow.commit()
+    return hold
+
+
+@router.post("/retention-runs", response_model=RetentionRead, summary="执行保存期限清理")
+def run_retention(
+    uow: UowDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    media: MediaDep,
+    dry_run: Annotated[bool, Query(description="只报告，不删除")] = True,
+) -> RetentionRead:
+    """Erase expired, unheld segments (default: a dry run that only reports)."""
+    principal.require("evidence.hold")
+    now = clock.now()
+    report = retention.run_retention(
+        uow.session, media, today=rules.china_day(now), now=now, dry_run=dry_run
+    )
+    uow.commit()
+    return RetentionRead(dry_run=dry_run, **vars(report))
 
 
 @router.post("/verifications", response_model=VerifyRead, summary="校验整个日志")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from liveguard.evidence import heads, package, service, verifier
+from liveguard.evidence import heads, package, retention, rules, service, verifier
 from liveguard.evidence.deps import media_of, signer_of
 from liveguard.web.context import CommandState
 
@@ -106,6 +106,63 @@ def verify_package(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     code = verifier.main([str(path)])
     if code:
         raise typer.Exit(code)
+
+
+@evidence_app.command("retention")
+def run_retention(
+    ctx: typer.Context,
+    apply: Annotated[bool, typer.Option("--apply", help="真正删除（默认只报告）")] = False,
+) -> None:
+    """Erase expired segments not under legal hold (a dry run unless --apply)."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    now = app.clock.now()
+    with app.db.unit_of_work() as uow:
+        report = retention.run_retention(
+            uow.session, media_of(app), today=rules.china_day(now), now=now, dry_run=not apply
+        )
+        uow.commit()
+    verb = "erased" if apply else "would erase"
+    typer.echo(
+        f"{verb} {report.segments_erased} of {report.segments_checked} segments "
+        f"({report.records_erased} records, {report.media_deleted} media); {report.held} held"
+    )
+
+
+@evidence_app.command("hold")
+def place_hold(
+    ctx: typer.Context,
+    subject_type: Annotated[str, typer.Argument(help="live_session|room|order|complaint|party")],
+    subject_id: Annotated[str, typer.Argument(help="对象 ID")],
+    reason: Annotated[str, typer.Option(help="保全事由")],
+) -> None:
+    """Put a subject on legal hold (nothing recorded for it is erased until released)."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        hold = retention.place_hold(
+            uow.session,
+            by=state.principal(),
+            subject_type=subject_type,
+            subject_id=subject_id,
+            reason=reason,
+            now=app.clock.now(),
+        )
+        uow.commit()
+    typer.echo(f"{hold.id}\t{subject_type}\t{subject_id}")
+
+
+@evidence_app.command("release")
+def release_hold(ctx: typer.Context, hold_id: uuid.UUID) -> None:
+    """Release a legal hold."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        retention.release_hold(
+            uow.session, by=state.principal(), hold_id=hold_id, now=app.clock.now()
+        )
+        uow.commit()
+    typer.echo(f"released {hold_id}")
 
 
 GROUPS = [("evidence", evidence_app)]

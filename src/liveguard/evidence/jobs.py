@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from liveguard import audit
-from liveguard.evidence import heads, service
-from liveguard.evidence.deps import signer_of
+from liveguard.evidence import heads, retention, rules, service
+from liveguard.evidence.deps import media_of, signer_of
 from liveguard.jobs import Job
 from liveguard.web.context import AppContext
 
@@ -47,7 +47,14 @@ def jobs(ctx: AppContext) -> list[Job]:
             log.error("evidence log inconsistent at %s: %s", report.position, report.problem)
             raise LogInconsistent(f"position {report.position}: {report.problem}")
 
+    def erase_expired() -> None:
+        with ctx.db.unit_of_work() as uow:
+            now = ctx.clock.now()
+            retention.run_retention(uow.session, media_of(ctx), today=rules.china_day(now), now=now)
+            uow.commit()
+
     return [
         Job("evidence.sign_head", settings.sign_interval_seconds, sign),
         Job("evidence.verify", settings.verify_interval_seconds, verify),
+        Job("evidence.retention", settings.retention_interval_seconds, erase_expired),
     ]

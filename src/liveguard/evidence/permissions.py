@@ -16,4 +16,6 @@ GRANTS: Grants = {
     "evidence.append": {"platform_admin": ALL},
     "evidence.sign": {"platform_admin": ALL, "compliance_officer": ALL},
     "evidence.verify": {"platform_admin": ALL, "compliance_officer": ALL, "regulator": ALL},
+    # Legal holds (诉讼保全) and running retention: the platform's compliance staff.
+    "evidence.hold": {"platform_admin": ALL, "compliance_officer": ALL},
 }

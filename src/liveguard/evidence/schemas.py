@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from liveguard.web.types import PlainText
 
@@ -124,3 +124,37 @@ class VerifyRead(BaseModel):
     erased: int
     position: int | None
     problem: str | None
+
+
+class HoldCreate(BaseModel):
+    """Put a subject on legal hold."""
+
+    subject_type: SubjectType
+    subject_id: PlainText = Field(min_length=1, max_length=64)
+    reason: PlainText = Field(min_length=1, max_length=500, description="保全事由")
+
+
+class HoldRead(BaseModel):
+    """A legal hold."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    subject_type: str
+    subject_id: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    released_at: datetime | None
+
+
+class RetentionRead(BaseModel):
+    """What a retention run erased (or would erase)."""
+
+    dry_run: bool
+    segments_checked: int
+    segments_erased: int
+    records_erased: int
+    media_deleted: int
+    held: int
+    erased_ranges: list[tuple[int, int]]
