@@ -115,10 +115,10 @@ def check_draft(draft: RecordDraft) -> None:
     for name, ref in draft.subjects.items():
         if name not in SUBJECT_TYPES:
             raise _bad(f"unknown subject type {name!r} (one of {', '.join(SUBJECT_TYPES)})")
-        if not _SUBJECT_ID.match(ref):
+        if not _SUBJECT_ID.fullmatch(ref):
             raise _bad(f"subject {name} must be 1–64 characters of letters, digits and _.:-")
     for link in draft.media:
-        if not _SHA256.match(link.sha256) or link.size < 0:
+        if not _SHA256.fullmatch(link.sha256) or link.size < 0:
             raise _bad("media references need a lowercase SHA-256 and a size")
     check_json_value(draft.payload)
 

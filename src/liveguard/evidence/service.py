@@ -18,7 +18,13 @@ from liveguard.db.query import paginate
 from liveguard.errors import InvalidInput, NotFound
 from liveguard.evidence import heads, merkle, rules
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.models import EvidenceMediaLink, EvidenceRecord, EvidenceTile, SignedHead
+from liveguard.evidence.models import (
+    EvidenceMediaLink,
+    EvidenceRecord,
+    EvidenceTile,
+    RetentionSegment,
+    SignedHead,
+)
 from liveguard.evidence.verifier import VerificationError, verify_head_signature, verify_inclusion
 
 SUBJECT_COLUMNS = {
@@ -230,18 +236,34 @@ class VerifyReport:
         return self.problem is None
 
 
-def _entry_chunks(session: Session, chunk: int = 20_000) -> Iterator[list[tuple[int, str | None]]]:
+def _entry_chunks(
+    session: Session, chunk: int = 20_000
+) -> Iterator[list[tuple[int, str | None, bool]]]:
+    """(seq, entry, erased) in order; ``erased`` only when retention cleared it in a segment."""
+    erased_ranges = [
+        (s.first_seq, s.end_seq)
+        for s in session.scalars(
+            select(RetentionSegment).where(RetentionSegment.erased_at.is_not(None))
+        )
+    ]
     last = -1
     while True:
         rows = session.execute(
-            select(EvidenceRecord.seq, EvidenceRecord.entry)
+            select(EvidenceRecord.seq, EvidenceRecord.entry, EvidenceRecord.erased_at)
             .where(EvidenceRecord.seq > last)
             .order_by(EvidenceRecord.seq)
             .limit(chunk)
         ).all()
         if not rows:
             return
-        yield [(int(seq), entry) for seq, entry in rows]
+        yield [
+            (
+                int(seq),
+                entry,
+                erased_at is not None and any(a <= seq < b for a, b in erased_ranges),
+            )
+            for seq, entry, erased_at in rows
+        ]
         last = int(rows[-1][0])
 
 
@@ -268,9 +290,11 @@ def verify_log(session: Session, public_pem: bytes) -> VerifyReport:
     n = 0
     for chunk in _entry_chunks(session):
         leaves: list[bytes] = []
-        for seq, entry in chunk:
+        for seq, entry, erased in chunk:
             if seq != n + len(leaves):
                 return _fail(report, n + len(leaves), "记录序号不连续（缺少记录）")
+            if entry is None and not erased:
+                return _fail(report, seq, "记录内容被清空（不是按保存期限删除的）")
             if entry is None:  # erased by retention: its stored hash stands, anchored by heads
                 report.erased += 1
                 leaves.append(_stored_leaf(stored, seq))
@@ -293,14 +317,16 @@ def _check_tree(
     n: int,
     public_pem: bytes,
 ) -> VerifyReport:
-    size = evidence_log.tree_state(session).size
-    if n != size:
-        return _fail(report, n, f"树状态记录了 {size} 条，实际有 {n} 条")
-    for (level, index), data in sorted(stored.items()):
-        if rebuilt.get((level, index)) != data:
+    state = evidence_log.tree_state(session)
+    if n != state.size:
+        return _fail(report, n, f"树状态记录了 {state.size} 条，实际有 {n} 条")
+    for level, index in sorted(set(stored) | set(rebuilt)):
+        if rebuilt.get((level, index)) != stored.get((level, index)):
             first_leaf = (index * merkle.TILE_WIDTH) << (merkle.TILE_HEIGHT * level)
-            return _fail(report, first_leaf, f"哈希瓦片（层 {level}，序号 {index}）被改动")
+            return _fail(report, first_leaf, f"哈希瓦片（层 {level}，序号 {index}）被改动或缺失")
     reader = merkle.HashReader(lambda lv, ix: rebuilt.get((lv, ix), b""), n)
+    if reader.root() != state.root_hash:
+        return _fail(report, n, "树状态中的根哈希与日志不符")
     for head in session.scalars(select(SignedHead).order_by(SignedHead.tree_size)):
         if head.tree_size > n or reader.root(head.tree_size) != head.root_hash:
             return _fail(report, head.tree_size, f"签名树头（大小 {head.tree_size}）与日志不符")

@@ -1,0 +1,216 @@
+"""``liveguard evidence …`` driven in-process with typer's CliRunner over an embedded SQLite file.
+
+The demo seed creates organisations and memberships; the bus records them in the evidence log.
+Everything the commands print is checked with the standalone verifier, and the log is then
+tampered with directly in the SQLite file, as an intruder would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from liveguard.cli import app
+from liveguard.demo import seed as demo
+from liveguard.errors import InvalidInput, NotFound
+from liveguard.evidence import RECORDED, verifier
+
+SIGNED = re.compile(r"^signed head: size (\d+), root ([0-9a-f]{64})$")
+
+
+def environment(data_dir: Path) -> dict[str, str]:
+    """An embedded SQLite database under ``data_dir``, whatever the shell says."""
+    return {
+        "LIVEGUARD_DATA_DIR": str(data_dir),
+        "LIVEGUARD_ENVIRONMENT": "test",
+        "LIVEGUARD_DB__URL": "",
+        "LIVEGUARD_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty data directory."""
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> CliRunner:
+    """A runner over a freshly migrated database."""
+    runner = CliRunner(env=environment(data_dir))
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "database at head" in result.stdout
+    return runner
+
+
+def run(cli: CliRunner, *args: str) -> Result:
+    """Invoke a command and expect success."""
+    result = cli.invoke(app, list(args))
+    assert result.exit_code == 0, f"{args}: {result.output}\n{result.exception!r}"
+    return result
+
+
+@contextmanager
+def database(data_dir: Path) -> Iterator[sqlite3.Connection]:
+    """The CLI's SQLite file, opened directly (committed on success)."""
+    with closing(sqlite3.connect(data_dir / "liveguard.sqlite3")) as conn, conn:
+        yield conn
+
+
+def record_id(data_dir: Path, seq: int) -> uuid.UUID:
+    """The id of the record at ``seq`` (SQLAlchemy keeps UUIDs as 32 hex digits on SQLite)."""
+    with database(data_dir) as conn:
+        (value,) = conn.execute("SELECT id FROM evidence_record WHERE seq = ?", (seq,)).fetchone()
+    return uuid.UUID(str(value))
+
+
+def signed(cli: CliRunner) -> tuple[int, bytes]:
+    """Run ``evidence sign-head``; the size and root it printed."""
+    match = SIGNED.match(run(cli, "evidence", "sign-head").stdout.strip())
+    assert match is not None
+    return int(match.group(1)), bytes.fromhex(match.group(2))
+
+
+@pytest.fixture
+def seeded(cli: CliRunner, data_dir: Path) -> int:
+    """The demo platform, recorded in the log; returns the number of records."""
+    run(cli, "demo", "seed")
+    with database(data_dir) as conn:
+        recorded = conn.execute(
+            f"SELECT count(*) FROM core_outbox WHERE kind IN ({','.join('?' * len(RECORDED))})",
+            sorted(RECORDED),
+        ).fetchone()[0]
+        (size,) = conn.execute("SELECT size FROM evidence_tree").fetchone()
+        (count,) = conn.execute("SELECT count(*) FROM evidence_record").fetchone()
+    assert size == count == recorded > len(demo.ORGS)
+    return int(size)
+
+
+def test_demo_seed_records_the_demo_parties(cli: CliRunner, data_dir: Path, seeded: int) -> None:
+    with database(data_dir) as conn:
+        created = [
+            json.loads(entry)
+            for (entry,) in conn.execute(
+                "SELECT entry FROM evidence_record WHERE kind = 'party' ORDER BY seq"
+            )
+        ]
+    names = {
+        doc["payload"]["name"]
+        for doc in created
+        if doc["payload"]["event"] == "identity.organisation_created"
+    }
+    assert names == {name for _key, _kind, name in demo.ORGS}
+    assert all(doc["subjects"] == {"party": doc["tenant"]} for doc in created)
+    run(cli, "demo", "seed")  # already there: nothing new is recorded
+    assert run(cli, "evidence", "verify").stdout.startswith(f"OK: {seeded} records")
+
+
+def test_sign_verify_prove_and_the_public_key(cli: CliRunner, data_dir: Path, seeded: int) -> None:
+    assert run(cli, "evidence", "verify").stdout.strip() == (
+        f"OK: {seeded} records, 0 signed heads verified"
+    )
+    size, root = signed(cli)
+    assert size == seeded
+    assert run(cli, "evidence", "sign-head").stdout.strip() == (
+        "no new records since the last signed head"
+    )
+    assert run(cli, "evidence", "verify").stdout.strip() == (
+        f"OK: {seeded} records, 1 signed heads verified"
+    )
+
+    for seq in (0, seeded // 2, seeded - 1):
+        proof = json.loads(run(cli, "evidence", "prove", str(record_id(data_dir, seq))).stdout)
+        assert (proof["index"], proof["tree_size"]) == (seq, size)
+        assert proof["id"] == str(record_id(data_dir, seq))
+        leaf = verifier.leaf_hash(proof["entry"].encode("utf-8"))
+        hashes = [base64.b64decode(p) for p in proof["proof"]]
+        verifier.verify_inclusion(seq, size, leaf, hashes, root)
+
+    older = json.loads(
+        run(cli, "evidence", "prove", str(record_id(data_dir, 1)), "--tree-size", "2").stdout
+    )
+    assert older["tree_size"] == 2
+    assert len(older["proof"]) == 1
+
+    pem = run(cli, "evidence", "public-key").stdout
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+    with database(data_dir) as conn:
+        tree_size, root_hash, timestamp_ms, signature = conn.execute(
+            "SELECT tree_size, root_hash, timestamp_ms, signature FROM evidence_signed_head"
+        ).fetchone()
+    assert (tree_size, bytes(root_hash)) == (size, root)
+    head = {
+        "tree_size": tree_size,
+        "root_hash": base64.b64encode(root_hash).decode(),
+        "timestamp_ms": timestamp_ms,
+        "signature": base64.b64encode(signature).decode(),
+    }
+    verifier.verify_head_signature(head, pem.encode())
+
+
+def test_a_tampered_record_fails_verify_with_its_position(
+    cli: CliRunner, data_dir: Path, seeded: int
+) -> None:
+    signed(cli)
+    target = seeded // 2
+    with database(data_dir) as conn:
+        (entry,) = conn.execute(
+            "SELECT entry FROM evidence_record WHERE seq = ?", (target,)
+        ).fetchone()
+        changed = entry.replace('"v":1', '"v":2')
+        assert changed != entry
+        assert len(changed) == len(entry)
+        conn.execute("UPDATE evidence_record SET entry = ? WHERE seq = ?", (changed, target))
+    result = cli.invoke(app, ["evidence", "verify"])
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0] == f"错误：位置 {target}：记录内容与存储的叶哈希不符 [evidence.inconsistent]"
+
+
+def test_a_tampered_head_fails_verify_with_its_tree_size(
+    cli: CliRunner, data_dir: Path, seeded: int
+) -> None:
+    size, _root = signed(cli)
+    with database(data_dir) as conn:
+        conn.execute("UPDATE evidence_signed_head SET timestamp_ms = timestamp_ms + 1")
+    result = cli.invoke(app, ["evidence", "verify"])
+    assert result.exit_code == 1
+    assert f"位置 {size}：" in result.stderr
+    assert "签名无效" in result.stderr
+
+
+def test_prove_needs_a_head_and_a_known_record(cli: CliRunner, data_dir: Path, seeded: int) -> None:
+    early = cli.invoke(app, ["evidence", "prove", str(record_id(data_dir, 0))])
+    assert early.exit_code == 1
+    assert isinstance(early.exception, InvalidInput)
+    assert early.exception.code == "evidence.no_head_yet"
+    signed(cli)
+    unknown = cli.invoke(app, ["evidence", "prove", str(uuid.uuid4())])
+    assert isinstance(unknown.exception, NotFound)
+    assert unknown.exception.code == "evidence.record_not_found"
+    too_big = cli.invoke(
+        app, ["evidence", "prove", str(record_id(data_dir, 0)), "--tree-size", str(seeded + 1)]
+    )
+    assert isinstance(too_big.exception, InvalidInput)
+    assert too_big.exception.code == "evidence.bad_size"
+    assert cli.invoke(app, ["evidence", "prove", "not-a-uuid"]).exit_code == 2
+
+
+def test_an_empty_log_verifies_and_signs_the_empty_root(cli: CliRunner) -> None:
+    assert run(cli, "evidence", "verify").stdout.strip() == "OK: 0 records, 0 signed heads verified"
+    size, root = signed(cli)
+    assert (size, root.hex()) == (0, hashlib.sha256(b"").hexdigest())
+    assert run(cli, "evidence", "verify").stdout.strip() == "OK: 0 records, 1 signed heads verified"
