@@ -113,6 +113,8 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         "event_id": event,
         "record_id": record,
         "sha256": blob.sha256,
+        "subject_type": "sessions",
+        "subject_id": f"s-{org_id.hex[:8]}",
         "hold_id": hold.id,
     }
 

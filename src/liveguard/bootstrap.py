@@ -34,6 +34,7 @@ from liveguard.demo import cli as demo_cli
 from liveguard.errors import ServiceUnavailable
 from liveguard.evidence import api as evidence_api
 from liveguard.evidence import cli as evidence_cli
+from liveguard.evidence import console as evidence_console
 from liveguard.evidence import deps as evidence_deps
 from liveguard.evidence import handlers as evidence_handlers
 from liveguard.evidence import jobs as evidence_jobs
@@ -79,6 +80,9 @@ DOMAINS: tuple[DomainParts, ...] = (
         package=evidence,
         grants=evidence.GRANTS,
         api_routers=(evidence_api.router,),
+        console_routers=(evidence_console.router,),
+        nav=evidence_console.NAV,
+        tiles=evidence_console.TILES,
         handlers=evidence_handlers.HANDLERS,
         cli=evidence_cli.GROUPS,
         services=evidence_deps.build_services,

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from liveguard.evidence import heads, package, retention, rules, service
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import MediaDep, SignerDep
+from liveguard.evidence.download import media_response, referenced_media_type
 from liveguard.evidence.media import MediaTooLarge
 from liveguard.evidence.models import EvidenceRecord, LegalHold, SignedHead
 from liveguard.evidence.schemas import (
@@ -30,6 +31,7 @@ from liveguard.evidence.schemas import (
     RecordPage,
     RecordRead,
     RetentionRead,
+    SegmentRange,
     SubjectType,
     VerifyRead,
 )
@@ -163,15 +165,10 @@ def download_media(
     uow: UowDep,
     principal: PrincipalDep,
     media: MediaDep,
-) -> StreamingResponse:
+) -> Response:
     """A blob referenced by a record the caller may read, hash-checked before it is sent."""
-    service.media_record(uow.session, principal, sha256)
-    ref = media.verify(sha256)
-    return StreamingResponse(
-        media.open(sha256),
-        media_type=ref.content_type,
-        headers={"Content-Length": str(ref.size), "X-Content-SHA256": ref.sha256},
-    )
+    content_type = referenced_media_type(uow.session, principal, sha256)
+    return media_response(media, sha256, content_type)
 
 
 @router.get("/records/{record_id}", response_model=RecordRead, responses=NOT_FOUND)
@@ -345,7 +342,15 @@ def run_retention(
         uow.session, media, today=rules.china_day(now), now=now, dry_run=dry_run
     )
     uow.commit()
-    return RetentionRead(dry_run=dry_run, **vars(report))
+    return RetentionRead(
+        dry_run=dry_run,
+        segments_checked=report.segments_checked,
+        segments_erased=report.segments_erased,
+        records_erased=report.records_erased,
+        media_deleted=report.media_deleted,
+        held=report.held,
+        erased_ranges=[SegmentRange(first=a, end=b) for a, b in report.erased_ranges],
+    )
 
 
 @router.post("/verifications", response_model=VerifyRead, summary="校验整个日志")

@@ -148,6 +148,13 @@ class HoldRead(BaseModel):
     released_at: datetime | None
 
 
+class SegmentRange(BaseModel):
+    """Leaves [first, end) of one segment."""
+
+    first: int
+    end: int
+
+
 class RetentionRead(BaseModel):
     """What a retention run erased (or would erase)."""
 
@@ -157,4 +164,4 @@ class RetentionRead(BaseModel):
     records_erased: int
     media_deleted: int
     held: int
-    erased_ranges: list[tuple[int, int]]
+    erased_ranges: list[SegmentRange]
