@@ -16,9 +16,16 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 
+FIRST_RUN_AT_MOST = 300.0  # a daily job still runs in a process restarted more often than daily
+
+
 @dataclass(frozen=True)
 class Job:
-    """A named task run every ``every_seconds`` (0 disables it)."""
+    """A named task run every ``every_seconds`` (0 disables it).
+
+    The first run comes after ``min(every_seconds, 5 minutes)``, so long-interval jobs (daily
+    verification, retention) are not starved by restarts.
+    """
 
     name: str
     every_seconds: float
@@ -51,11 +58,12 @@ class Scheduler:
             self.status[job.name] = JobStatus()
 
     def run_due(self, now: float) -> None:
-        """Run every job whose time has come (the first run waits one interval)."""
+        """Run every job whose time has come."""
         for job in self.jobs:
             if job.every_seconds <= 0:
                 continue
-            due = self._next.setdefault(job.name, now + job.every_seconds)
+            first = min(job.every_seconds, FIRST_RUN_AT_MOST)
+            due = self._next.setdefault(job.name, now + first)
             if now >= due:
                 self._next[job.name] = now + job.every_seconds
                 self.run_now(job)

@@ -83,10 +83,18 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Serve /metrics (job outcomes) here")
+    ] = None,
+) -> None:
     """Run the bus poller and the periodic jobs (sign tree heads, verify the log) until stopped."""
     import signal
     import threading
+
+    from prometheus_client import start_http_server
+
+    from liveguard.web.metrics import Metrics
 
     ctx = bootstrap.build_context(load_settings())
     pending = ctx.schema_status()
@@ -99,6 +107,9 @@ def worker() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     ctx.bus.start()
     ctx.scheduler.start()
+    if metrics_port is not None:
+        registry = Metrics(ctx.bus.lag_seconds, ctx.scheduler).registry
+        start_http_server(metrics_port, addr=ctx.settings.web.host, registry=registry)
     names = ", ".join(f"{j.name} every {j.every_seconds:g}s" for j in ctx.scheduler.jobs)
     typer.echo(f"worker running: {names or 'no jobs'}")
     stop.wait()

@@ -37,8 +37,7 @@ def verify(ctx: typer.Context) -> None:
     """Re-hash the whole log and check every signed head; exit 1 at the first inconsistency."""
     state: CommandState = ctx.obj
     app = state.context()
-    with app.db.unit_of_work() as uow:
-        report = service.verify_log(uow.session, signer_of(app).public_pem)
+    report = service.verify_snapshot(app.db, signer_of(app).public_pem)
     if report.ok:
         typer.echo(f"OK: {report.checked} records, {report.heads_checked} signed heads verified")
         return
@@ -101,9 +100,15 @@ def export(
 
 
 @evidence_app.command("verify-package")
-def verify_package(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+def verify_package(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    public_key: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="平台公布的公钥（PEM），独立于证据包获取"),
+    ] = None,
+) -> None:
     """Verify an evidence package offline (the same checks as the verify.py inside it)."""
-    code = verifier.main([str(path)])
+    code = verifier.main([str(path)] + (["--public-key", str(public_key)] if public_key else []))
     if code:
         raise typer.Exit(code)
 

@@ -27,8 +27,8 @@ def jobs(ctx: AppContext) -> list[Job]:
             uow.commit()
 
     def verify() -> None:
+        report = service.verify_snapshot(ctx.db, signer_of(ctx).public_pem)
         with ctx.db.unit_of_work() as uow:
-            report = service.verify_log(uow.session, signer_of(ctx).public_pem)
             audit.record(
                 uow.session,
                 actor=None,

@@ -36,6 +36,7 @@ README = """LiveGuard 证据包 / evidence package
 校验方法 / How to verify (needs Python 3 and the `cryptography` package only):
 
     python verify.py THIS_FILE.zip
+    python verify.py THIS_FILE.zip --public-key KEY.pem   # with the key published by the platform
 
 verify.py checks that every file matches manifest.json, that head.json carries a valid Ed25519
 signature by public-key.pem, that every record in records.ndjson is included in that signed
@@ -73,7 +74,10 @@ def build_package(
     if head is None or head.tree_size <= max(r.seq for r in records):
         head = heads.sign_head(session, signer, now=now, force=True)
     assert head is not None
-    files = _files(session, records, head.tree_size, media)
+    included = [r for r in records if r.entry is not None]
+    if not included:
+        raise NotFound("该对象的记录均已按保存期限删除", code="evidence.nothing_to_export")
+    files = _files(session, included, head.tree_size, media)
     files["head.json"] = json.dumps(heads.head_document(head), indent=2).encode()
     files["public-key.pem"] = signer.public_pem
     files["verify.py"] = Path(verifier.__file__).read_bytes()
@@ -83,7 +87,8 @@ def build_package(
         "format": FORMAT,
         "subject": {"type": subject_type, "id": subject_id},
         "created_at": now.isoformat(),
-        "record_count": len(records),
+        "record_count": len(included),
+        "erased_count": len(records) - len(included),
         "tree_size": head.tree_size,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
@@ -99,7 +104,7 @@ def build_package(
         now=now,
         target_type=subject_type,
         target_id=subject_id,
-        detail={"records": len(records), "tree_size": head.tree_size},
+        detail={"records": len(included), "tree_size": head.tree_size},
     )
     return buffer.getvalue()
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from liveguard.access import Principal, scoped
 from liveguard.bus import Event
+from liveguard.db import Database
 from liveguard.db.query import paginate
 from liveguard.errors import InvalidInput, NotFound
 from liveguard.evidence import heads, merkle, rules
@@ -271,6 +272,18 @@ def _stored_leaf(tiles: dict[merkle.TileKey, bytes], seq: int) -> bytes:
     data = tiles.get((0, seq // merkle.TILE_WIDTH), b"")
     offset = (seq % merkle.TILE_WIDTH) * merkle.HASH_SIZE
     return data[offset : offset + merkle.HASH_SIZE]
+
+
+def verify_snapshot(db: Database, public_pem: bytes) -> VerifyReport:
+    """:func:`verify_log` over one consistent snapshot that never blocks appenders.
+
+    SQLite: a read-only (deferred) transaction is a WAL snapshot. PostgreSQL: REPEATABLE READ,
+    so appends committed during the run cannot make the tiles and records disagree.
+    """
+    with db.session() as session:
+        if db.dialect == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return verify_log(session, public_pem)
 
 
 def verify_log(session: Session, public_pem: bytes) -> VerifyReport:

@@ -133,8 +133,12 @@ def verify_head_signature(head: dict[str, object], public_key_pem: bytes) -> Non
         raise VerificationError("the tree head signature is not valid") from exc
 
 
-def verify_package(path: Path) -> list[str]:
-    """Check an evidence package; returns what was checked, raises VerificationError on failure."""
+def verify_package(path: Path, public_key_pem: bytes | None = None) -> list[str]:
+    """Check an evidence package; returns what was checked, raises VerificationError on failure.
+
+    ``public_key_pem``: the log's key as published by the platform, obtained independently of
+    the package; the package's own copy must then be the same key.
+    """
     report: list[str] = []
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
@@ -143,6 +147,10 @@ def verify_package(path: Path) -> list[str]:
                 raise VerificationError(f"{name} does not match the manifest")
         report.append(f"{len(manifest['files'])} files match the manifest")
         public_key = zf.read("public-key.pem")
+        if public_key_pem is not None:
+            if _key_bytes(public_key_pem) != _key_bytes(public_key):
+                raise VerificationError("the package's public key is not the key you gave")
+            report.append("the package's public key is the independently published key")
         head = json.loads(zf.read("head.json"))
         verify_head_signature(head, public_key)
         root = base64.b64decode(head["root_hash"])
@@ -160,16 +168,27 @@ def verify_package(path: Path) -> list[str]:
     return report
 
 
+def _key_bytes(pem: bytes) -> bytes:
+    key = load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise VerificationError("the public key is not an Ed25519 key")
+    return key.public_bytes_raw()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python verify.py PACKAGE.zip``: exit 0 when the package verifies, 1 when it does not."""
+    """``python verify.py PACKAGE.zip [--public-key KEY.pem]``: exit 0 when it verifies, else 1."""
     args = list(sys.argv[1:] if argv is None else argv)
+    key: bytes | None = None
+    if len(args) == 3 and args[1] == "--public-key":
+        key = Path(args[2]).read_bytes()
+        args = args[:1]
     if len(args) != 1:
-        sys.stderr.write("usage: python verify.py PACKAGE.zip\n")
+        sys.stderr.write("usage: python verify.py PACKAGE.zip [--public-key KEY.pem]\n")
         return 2
     try:
-        for line in verify_package(Path(args[0])):
+        for line in verify_package(Path(args[0]), key):
             sys.stdout.write(f"OK  {line}\n")
-    except (VerificationError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+    except (VerificationError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
         sys.stdout.write(f"FAIL  {exc}\n")
         return 1
     sys.stdout.write("VERIFIED\n")
