@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveguard.db.base import Base
@@ -30,17 +30,30 @@ class EvidenceRecord(Base):
     order_id: Mapped[str | None] = mapped_column(String(64))
     complaint_id: Mapped[str | None] = mapped_column(String(64))
     party_id: Mapped[str | None] = mapped_column(String(64))
-    source_event_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+    source_event_id: Mapped[uuid.UUID | None]
     entry: Mapped[str | None] = mapped_column(Text)  # None once retention has erased it
     erased_at: Mapped[datetime | None]
 
+    # Partial indexes: a live comment names a session and a room, not an order or a complaint,
+    # so each record touches only the indexes of the subjects it has (appends stay cheap).
     __table_args__ = (
-        Index("ix_evidence_record_session", "live_session_id", "occurred_at"),
-        Index("ix_evidence_record_room", "room_id", "occurred_at"),
-        Index("ix_evidence_record_order", "order_id", "occurred_at"),
-        Index("ix_evidence_record_complaint", "complaint_id", "occurred_at"),
-        Index("ix_evidence_record_party", "party_id", "occurred_at"),
-        Index("ix_evidence_record_tenant_kind", "tenant_id", "kind", "occurred_at"),
+        *(
+            Index(
+                f"ix_evidence_record_{name}",
+                f"{name}_id",
+                "occurred_at",
+                sqlite_where=text(f"{name}_id IS NOT NULL"),
+                postgresql_where=text(f"{name}_id IS NOT NULL"),
+            )
+            for name in ("live_session", "room", "order", "complaint", "party")
+        ),
+        Index(
+            "uq_evidence_record_source_event_id",
+            "source_event_id",
+            unique=True,
+            sqlite_where=text("source_event_id IS NOT NULL"),
+            postgresql_where=text("source_event_id IS NOT NULL"),
+        ),
     )
 
 

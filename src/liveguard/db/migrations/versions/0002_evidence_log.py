@@ -54,21 +54,23 @@ def upgrade() -> None:
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_evidence_record")),
         sa.UniqueConstraint("id", name=op.f("uq_evidence_record_id")),
-        sa.UniqueConstraint("source_event_id", name=op.f("uq_evidence_record_source_event_id")),
     )
-    with op.batch_alter_table("evidence_record", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_evidence_record_complaint", ["complaint_id", "occurred_at"], unique=False
+    for name in ("live_session", "room", "order", "complaint", "party"):
+        op.create_index(
+            f"ix_evidence_record_{name}",
+            "evidence_record",
+            [f"{name}_id", "occurred_at"],
+            sqlite_where=sa.text(f"{name}_id IS NOT NULL"),
+            postgresql_where=sa.text(f"{name}_id IS NOT NULL"),
         )
-        batch_op.create_index("ix_evidence_record_order", ["order_id", "occurred_at"], unique=False)
-        batch_op.create_index("ix_evidence_record_party", ["party_id", "occurred_at"], unique=False)
-        batch_op.create_index("ix_evidence_record_room", ["room_id", "occurred_at"], unique=False)
-        batch_op.create_index(
-            "ix_evidence_record_session", ["live_session_id", "occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_evidence_record_tenant_kind", ["tenant_id", "kind", "occurred_at"], unique=False
-        )
+    op.create_index(
+        "uq_evidence_record_source_event_id",
+        "evidence_record",
+        ["source_event_id"],
+        unique=True,
+        sqlite_where=sa.text("source_event_id IS NOT NULL"),
+        postgresql_where=sa.text("source_event_id IS NOT NULL"),
+    )
 
     op.create_table(
         "evidence_segment",
@@ -153,13 +155,9 @@ def downgrade() -> None:
 
     op.drop_table("evidence_signed_head")
     op.drop_table("evidence_segment")
-    with op.batch_alter_table("evidence_record", schema=None) as batch_op:
-        batch_op.drop_index("ix_evidence_record_tenant_kind")
-        batch_op.drop_index("ix_evidence_record_session")
-        batch_op.drop_index("ix_evidence_record_room")
-        batch_op.drop_index("ix_evidence_record_party")
-        batch_op.drop_index("ix_evidence_record_order")
-        batch_op.drop_index("ix_evidence_record_complaint")
+    op.drop_index("uq_evidence_record_source_event_id", table_name="evidence_record")
+    for name in ("live_session", "room", "order", "complaint", "party"):
+        op.drop_index(f"ix_evidence_record_{name}", table_name="evidence_record")
 
     op.drop_table("evidence_record")
     with op.batch_alter_table("evidence_legal_hold", schema=None) as batch_op:
