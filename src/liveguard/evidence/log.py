@@ -9,12 +9,13 @@ leaves either the whole batch or none of it — never a half-written leaf.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Engine, bindparam, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -64,21 +65,36 @@ def tile_fetcher(
 ) -> merkle.TileFetch:
     """Read tiles from the database, preferring tiles changed in this transaction."""
 
+    connection = session.connection()  # Core on the session's connection: no ORM per tile
+
     def fetch(level: int, index: int) -> bytes:
         if overlay is not None and (level, index) in overlay:
             return overlay[(level, index)]
-        data = session.scalar(
-            select(EvidenceTile.data).where(EvidenceTile.level == level, EvidenceTile.idx == index)
-        )
-        return data or b""
+        data = connection.execute(_TILE_QUERY, {"level": level, "idx": index}).scalar()
+        return bytes(data) if data else b""
 
     return fetch
 
 
+_TILE_QUERY = select(EvidenceTile.data).where(
+    EvidenceTile.level == bindparam("level"), EvidenceTile.idx == bindparam("idx")
+)
+# Perfect-subtree hashes read out of full tiles, per database engine. Full tiles never change,
+# so proofs reuse them; verification never reads through this cache (it re-hashes from rows).
+_PERFECT_CACHE: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+_PERFECT_CACHE_LIMIT = 200_000
+
+
 def reader(session: Session, size: int | None = None) -> merkle.HashReader:
-    """A hash reader over the stored tiles (for the current size unless given)."""
+    """A hash reader over the stored tiles (for the current size unless given), for proofs."""
     n = tree_state(session).size if size is None else size
-    return merkle.HashReader(tile_fetcher(session), n)
+    engine = session.get_bind().engine
+    cache = _PERFECT_CACHE.setdefault(engine, {})
+    if len(cache) > _PERFECT_CACHE_LIMIT:
+        cache.clear()
+    return merkle.HashReader(tile_fetcher(session), n, shared=cache)
 
 
 def append_records(

@@ -42,11 +42,15 @@ def fold_perfect(hashes: bytes) -> bytes:
 class HashReader:
     """Reads node hashes of a tree of ``size`` leaves out of tiles (memoised per instance)."""
 
-    def __init__(self, fetch: TileFetch, size: int) -> None:
+    def __init__(
+        self, fetch: TileFetch, size: int, shared: dict[tuple[int, int], bytes] | None = None
+    ) -> None:
         self._fetch = fetch
         self.size = size
         self._tiles: dict[TileKey, bytes] = {}
         self._memo: dict[tuple[int, int], bytes] = {}
+        # Hashes of subtrees inside *full* tiles never change: a caller may share them.
+        self._shared = shared if shared is not None else {}
 
     def _tile(self, level: int, index: int) -> bytes:
         key = (level, index)
@@ -57,7 +61,7 @@ class HashReader:
     def perfect(self, height: int, index: int) -> bytes:
         """Hash of the perfect subtree over leaves [index·2^height, (index+1)·2^height)."""
         key = (height, index)
-        found = self._memo.get(key)
+        found = self._memo.get(key) or self._shared.get(key)
         if found is not None:
             return found
         tile_level, rest = divmod(height, TILE_HEIGHT)
@@ -69,6 +73,8 @@ class HashReader:
             raise LookupError(f"subtree ({height}, {index}) is not in the stored tiles")
         value = fold_perfect(chunk)
         self._memo[key] = value
+        if len(data) == TILE_WIDTH * HASH_SIZE:
+            self._shared[key] = value
         return value
 
     def range_hash(self, start: int, end: int) -> bytes:

@@ -247,9 +247,10 @@ def _entry_chunks(
             select(RetentionSegment).where(RetentionSegment.erased_at.is_not(None))
         )
     ]
+    connection = session.connection()  # Core rows: verification reads millions of them
     last = -1
     while True:
-        rows = session.execute(
+        rows = connection.execute(
             select(EvidenceRecord.seq, EvidenceRecord.entry, EvidenceRecord.erased_at)
             .where(EvidenceRecord.seq > last)
             .order_by(EvidenceRecord.seq)
@@ -286,6 +287,26 @@ def verify_snapshot(db: Database, public_pem: bytes) -> VerifyReport:
         return verify_log(session, public_pem)
 
 
+def _first_mismatch(
+    stored: dict[merkle.TileKey, bytes], start: int, leaves: list[bytes]
+) -> int | None:
+    """The first position in [start, start+len) whose stored leaf hash differs (tile by tile)."""
+    width, size = merkle.TILE_WIDTH, merkle.HASH_SIZE
+    done = 0
+    while done < len(leaves):
+        seq = start + done
+        tile, offset = divmod(seq, width)
+        count = min(width - offset, len(leaves) - done)
+        mine = b"".join(leaves[done : done + count])
+        theirs = stored.get((0, tile), b"")[offset * size : (offset + count) * size]
+        if mine != theirs:
+            for i in range(count):
+                if mine[i * size : (i + 1) * size] != theirs[i * size : (i + 1) * size]:
+                    return seq + i
+        done += count
+    return None
+
+
 def verify_log(session: Session, public_pem: bytes) -> VerifyReport:
     """Re-hash every record, rebuild every tile and check every signed head against them.
 
@@ -303,19 +324,24 @@ def verify_log(session: Session, public_pem: bytes) -> VerifyReport:
     n = 0
     for chunk in _entry_chunks(session):
         leaves: list[bytes] = []
+        problem: tuple[int, str] | None = None
         for seq, entry, erased in chunk:
             if seq != n + len(leaves):
-                return _fail(report, n + len(leaves), "记录序号不连续（缺少记录）")
+                problem = (n + len(leaves), "记录序号不连续（缺少记录）")
+                break
             if entry is None and not erased:
-                return _fail(report, seq, "记录内容被清空（不是按保存期限删除的）")
+                problem = (seq, "记录内容被清空（不是按保存期限删除的）")
+                break
             if entry is None:  # erased by retention: its stored hash stands, anchored by heads
                 report.erased += 1
                 leaves.append(_stored_leaf(stored, seq))
-                continue
-            leaf = merkle.leaf_hash(entry.encode("utf-8"))
-            if leaf != _stored_leaf(stored, seq):
-                return _fail(report, seq, "记录内容与存储的叶哈希不符")
-            leaves.append(leaf)
+            else:
+                leaves.append(merkle.leaf_hash(entry.encode("utf-8")))
+        bad = _first_mismatch(stored, n, leaves)
+        if bad is not None:
+            return _fail(report, bad, "记录内容与存储的叶哈希不符")
+        if problem is not None:
+            return _fail(report, *problem)
         n, changed = merkle.append(n, leaves, lambda lv, ix: rebuilt.get((lv, ix), b""))
         rebuilt.update(changed)
         report.checked = n
