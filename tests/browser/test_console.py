@@ -7,114 +7,26 @@ Chromium treats http://127.0.0.1 as a secure context and keeps such cookies.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from liveguard import bootstrap
-from liveguard.access import Principal
-from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD, seed
-from liveguard.settings import load_settings
-from tests.conftest import service_unavailable
+from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD
+from tests.browser.conftest import demo_context, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("LIVEGUARD_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MERCHANT = f"food@{DEMO_DOMAIN}"
-STARTUP_SECONDS = 20.0
-
-
-def _wait_until_healthy(base_url: str, thread: threading.Thread) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            pytest.fail("uvicorn stopped while starting")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as answer:  # noqa: S310 — our own http://127.0.0.1 server
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)  # the server is still binding; poll again
-    pytest.fail(f"uvicorn did not answer /healthz within {STARTUP_SECONDS} s")
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The console on a free 127.0.0.1 port, with the demo platform in its database."""
-    data_dir = tmp_path_factory.mktemp("browser-server")
-    # Default security settings (cookie_secure stays True); "test" only makes hashing fast.
-    settings = load_settings(environment="test", data_dir=data_dir)
-    bootstrap.upgrade_database(settings)
-    ctx = bootstrap.build_context(settings)
-    with ctx.db.unit_of_work() as uow:
-        seed(
-            uow.session,
-            by=Principal.system(ctx.policy, label="browser-test"),
-            now=ctx.clock.now(),
-            hasher=ctx.hasher,
-            cipher=ctx.cipher,
-        )
-        uow.commit()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # the server takes this very socket: no race for the port
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        bootstrap.build_app(ctx), log_level="warning", ws="none", lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base_url, thread)
+    with serve(demo_context(tmp_path_factory.mktemp("browser-server"))) as base_url:
         yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        ctx.db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module."""
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        service_unavailable(f"Chromium not found at {CHROMIUM} (Debian package 'chromium')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser profile (no cookies) per test."""
-    context: BrowserContext = browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale="zh-CN"
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def log_in(page: Page, base_url: str, email: str) -> None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import socket
 import struct
-import threading
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -23,21 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from liveguard import bootstrap
 from liveguard.access import Principal
 from liveguard.clock import CHINA_TZ
-from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD, seed
+from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD
 from liveguard.evidence import heads, rules, service
 from liveguard.evidence.deps import media_of, signer_of
 from liveguard.identity import Organisation
-from liveguard.settings import load_settings
 from liveguard.web.context import AppContext
-from tests.browser.test_console import CHROMIUM, CHROMIUM_ARGS, _wait_until_healthy
-from tests.conftest import service_unavailable
+from tests.browser.conftest import demo_context, serve
 
 pytestmark = pytest.mark.browser
 
@@ -145,55 +139,10 @@ def record_demo_evidence(ctx: AppContext, system: Principal) -> None:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The console on a free 127.0.0.1 port: the demo platform plus the recorded evidence."""
-    settings = load_settings(environment="test", data_dir=tmp_path_factory.mktemp("replay-server"))
-    bootstrap.upgrade_database(settings)
-    ctx = bootstrap.build_context(settings)
-    system = Principal.system(ctx.policy, label="browser-test")
-    with ctx.db.unit_of_work() as uow:
-        seed(uow.session, by=system, now=ctx.clock.now(), hasher=ctx.hasher, cipher=ctx.cipher)
-        uow.commit()
-    record_demo_evidence(ctx, system)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # the server takes this very socket: no race for the port
-    config = uvicorn.Config(
-        bootstrap.build_app(ctx), log_level="warning", ws="none", lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        _wait_until_healthy(base_url, thread)
+    ctx = demo_context(tmp_path_factory.mktemp("replay-server"))
+    record_demo_evidence(ctx, Principal.system(ctx.policy, label="browser-test"))
+    with serve(ctx) as base_url:
         yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        ctx.db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module."""
-    if not CHROMIUM.exists():
-        service_unavailable(f"Chromium not found at {CHROMIUM} (Debian package 'chromium')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser profile (no cookies) per test."""
-    context: BrowserContext = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN"
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def log_in(page: Page, base_url: str, email: str) -> None:
