@@ -94,7 +94,24 @@ def reader(session: Session, size: int | None = None) -> merkle.HashReader:
     cache = _PERFECT_CACHE.setdefault(engine, {})
     if len(cache) > _PERFECT_CACHE_LIMIT:
         cache.clear()
-    return merkle.HashReader(tile_fetcher(session), n, shared=cache)
+    return merkle.HashReader(
+        tile_fetcher(session), n, shared=cache, fetch_many=tiles_fetcher(session)
+    )
+
+
+def tiles_fetcher(session: Session) -> merkle.TileFetchMany:
+    """Read several tiles in one query (a proof's tiles in one round trip)."""
+    connection = session.connection()
+
+    def fetch_many(keys: set[merkle.TileKey]) -> dict[merkle.TileKey, bytes]:
+        rows = connection.execute(
+            select(EvidenceTile.level, EvidenceTile.idx, EvidenceTile.data).where(
+                tuple_(EvidenceTile.level, EvidenceTile.idx).in_(sorted(keys))
+            )
+        )
+        return {(int(level), int(idx)): bytes(data) for level, idx, data in rows}
+
+    return fetch_many
 
 
 def append_records(
@@ -109,8 +126,8 @@ def append_records(
     state = tree_state(session, lock=True)
     leaves = [merkle.leaf_hash(e.encode("utf-8")) for e in entries]
     new_size, changed = merkle.append(state.size, leaves, tile_fetcher(session))
-    session.execute(
-        insert(EvidenceRecord),
+    _insert_records(
+        session,
         [
             _row(state.size + i, d, e, now)
             for i, (d, e) in enumerate(zip(drafts, entries, strict=True))
@@ -134,6 +151,37 @@ def append_records(
         Appended(state.size + i, d.record_id, leaf)
         for i, (d, leaf) in enumerate(zip(drafts, leaves, strict=True))
     ]
+
+
+_RECORD_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "occurred_at",
+    "recorded_at",
+    "tenant_id",
+    "live_session_id",
+    "room_id",
+    "order_id",
+    "complaint_id",
+    "party_id",
+    "source_event_id",
+    "entry",
+    "erased_at",
+)
+
+
+def _insert_records(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert record rows: COPY on PostgreSQL (about twice the rate of a multi-row INSERT)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(EvidenceRecord), rows)
+        return
+    raw = connection.connection.driver_connection  # psycopg, inside the session's transaction
+    sql = f"COPY evidence_record ({', '.join(_RECORD_COLUMNS)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in _RECORD_COLUMNS))
 
 
 def _row(seq: int, draft: rules.RecordDraft, entry: str, now: datetime) -> dict[str, Any]:

@@ -24,6 +24,8 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 TileKey = tuple[int, int]
 TileFetch = Callable[[int, int], bytes]
 """Returns the stored bytes of tile (level, index): up to 256 × 32 bytes, b"" when absent."""
+TileFetchMany = Callable[[set[TileKey]], dict[TileKey, bytes]]
+"""Returns the stored bytes of several tiles at once (absent ones may be left out)."""
 
 
 def largest_power_of_two_below(n: int) -> int:
@@ -39,13 +41,59 @@ def fold_perfect(hashes: bytes) -> bytes:
     return row[0]
 
 
-class HashReader:
+class _ProofPlan:
+    """The perfect subtrees a proof will read, found without hashing (mirrors the recursion)."""
+
+    def _perfect_keys(self, start: int, end: int, out: set[tuple[int, int]]) -> None:
+        n = end - start
+        if n & (n - 1) == 0 and start % n == 0:
+            out.add((n.bit_length() - 1, start // n))
+            return
+        k = largest_power_of_two_below(n)
+        self._perfect_keys(start, start + k, out)
+        self._perfect_keys(start + k, end, out)
+
+    def _path_keys(self, m: int, start: int, end: int, out: set[tuple[int, int]]) -> None:
+        n = end - start
+        if n == 1:
+            return
+        k = largest_power_of_two_below(n)
+        if m - start < k:
+            self._path_keys(m, start, start + k, out)
+            self._perfect_keys(start + k, end, out)
+        else:
+            self._path_keys(m, start + k, end, out)
+            self._perfect_keys(start, start + k, out)
+
+    def _subproof_keys(
+        self, m: int, start: int, end: int, complete: bool, out: set[tuple[int, int]]
+    ) -> None:
+        n = end - start
+        if m == n:
+            if not complete:
+                self._perfect_keys(start, end, out)
+            return
+        k = largest_power_of_two_below(n)
+        if m <= k:
+            self._subproof_keys(m, start, start + k, complete, out)
+            self._perfect_keys(start + k, end, out)
+        else:
+            self._subproof_keys(m - k, start + k, end, False, out)
+            self._perfect_keys(start, start + k, out)
+
+
+class HashReader(_ProofPlan):
     """Reads node hashes of a tree of ``size`` leaves out of tiles (memoised per instance)."""
 
     def __init__(
-        self, fetch: TileFetch, size: int, shared: dict[tuple[int, int], bytes] | None = None
+        self,
+        fetch: TileFetch,
+        size: int,
+        shared: dict[tuple[int, int], bytes] | None = None,
+        fetch_many: TileFetchMany | None = None,
     ) -> None:
         self._fetch = fetch
+        self._fetch_many = fetch_many
         self.size = size
         self._tiles: dict[TileKey, bytes] = {}
         self._memo: dict[tuple[int, int], bytes] = {}
@@ -57,6 +105,22 @@ class HashReader:
         if key not in self._tiles:
             self._tiles[key] = self._fetch(level, index)
         return self._tiles[key]
+
+    def _prefetch(self, subtrees: set[tuple[int, int]]) -> None:
+        """Fetch, in one round trip, every tile the given subtrees need and nobody has yet."""
+        if self._fetch_many is None:
+            return
+        tiles: set[TileKey] = set()
+        for height, index in subtrees:
+            if (height, index) in self._memo or (height, index) in self._shared:
+                continue
+            tile_level, rest = divmod(height, TILE_HEIGHT)
+            tiles.add((tile_level, (index << rest) // TILE_WIDTH))
+        tiles -= self._tiles.keys()
+        if tiles:
+            found = self._fetch_many(tiles)
+            for key in tiles:
+                self._tiles[key] = found.get(key, b"")
 
     def perfect(self, height: int, index: int) -> bytes:
         """Hash of the perfect subtree over leaves [index·2^height, (index+1)·2^height)."""
@@ -97,6 +161,9 @@ class HashReader:
         n = self.size if size is None else size
         if not 0 <= index < n <= self.size:
             raise ValueError(f"no leaf {index} in a tree of size {n}")
+        needed: set[tuple[int, int]] = set()
+        self._path_keys(index, 0, n, needed)
+        self._prefetch(needed)
         return self._path(index, 0, n)
 
     def _path(self, m: int, start: int, end: int) -> list[bytes]:
@@ -115,6 +182,9 @@ class HashReader:
             raise ValueError(f"no consistency proof from size {first} to {n}")
         if first == n:
             return []
+        needed: set[tuple[int, int]] = set()
+        self._subproof_keys(first, 0, n, True, needed)
+        self._prefetch(needed)
         return self._subproof(first, 0, n, complete=True)
 
     def _subproof(self, m: int, start: int, end: int, *, complete: bool) -> list[bytes]:
