@@ -97,43 +97,15 @@ def batches(
     return [live_comments(min(size, total - i), rng, i, rooms) for i in range(0, total, size)]
 
 
-def record_row(seq: int, draft: rules.RecordDraft, entry: str, stamp: object) -> tuple[object, ...]:
-    """The evidence_record columns in table order, as the raw drivers take them."""
-    subjects = draft.subjects
-    return (
-        seq,
-        draft.record_id,
-        draft.kind,
-        stamp,
-        stamp,
-        draft.tenant_id,
-        subjects.get("live_session"),
-        subjects.get("room"),
-        subjects.get("order"),
-        subjects.get("complaint"),
-        subjects.get("party"),
-        draft.source_event_id,
-        entry,
-        None,
-    )
+def record_row(
+    seq: int, draft: rules.RecordDraft, entry: str, stamp: datetime
+) -> tuple[object, ...]:
+    """The evidence_record columns in RECORD_COLUMNS order, as the raw drivers take them."""
+    row = evidence_log.record_row(seq, draft, entry, stamp)
+    return tuple(row[c] for c in COLUMNS)
 
 
-COLUMNS = (  # the order of record_row
-    "seq",
-    "id",
-    "kind",
-    "occurred_at",
-    "recorded_at",
-    "tenant_id",
-    "live_session_id",
-    "room_id",
-    "order_id",
-    "complaint_id",
-    "party_id",
-    "source_event_id",
-    "entry",
-    "erased_at",
-)
+COLUMNS = evidence_log.RECORD_COLUMNS
 
 
 def entries_of(drafts: Sequence[rules.RecordDraft]) -> list[bytes]:

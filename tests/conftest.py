@@ -19,9 +19,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from liveguard import bootstrap
 from liveguard.access import Principal
+from liveguard.cli import app as cli_app
 from liveguard.clock import FixedClock
 from liveguard.db import Base
 from liveguard.db.types import new_id
@@ -282,3 +284,33 @@ def world(ctx: AppContext, system: Principal) -> World:
 def new_uuid() -> uuid.UUID:
     """A fresh id for 'no such record' checks."""
     return new_id()
+
+
+# ----------------------------------------------------------------------------- the command line
+
+
+def cli_environment(data_dir: Path) -> dict[str, str]:
+    """The variables a CLI run gets: an embedded SQLite database under ``data_dir``."""
+    return {
+        "LIVEGUARD_DATA_DIR": str(data_dir),
+        "LIVEGUARD_ENVIRONMENT": "test",
+        "LIVEGUARD_DB__URL": "",  # whatever the shell says, this test's own SQLite file
+        "LIVEGUARD_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty data directory for CLI runs."""
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def cli(data_dir: Path) -> CliRunner:
+    """A runner for the root Typer app; the database is migrated by ``db upgrade`` first."""
+    runner = CliRunner(env=cli_environment(data_dir))
+    result = runner.invoke(cli_app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "database at head" in result.stdout
+    assert (data_dir / "liveguard.sqlite3").exists()
+    return runner

@@ -18,36 +18,9 @@ from liveguard.demo import seed as demo
 from liveguard.identity import auth
 from liveguard.identity.auth import parse_token
 from liveguard.settings import Settings, load_settings
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, cli_environment
 
 LIVEGUARD = Path(sys.executable).parent / "liveguard"
-
-
-def environment(data_dir: Path) -> dict[str, str]:
-    """The variables a CLI run gets: an embedded SQLite database under ``data_dir``."""
-    return {
-        "LIVEGUARD_DATA_DIR": str(data_dir),
-        "LIVEGUARD_ENVIRONMENT": "test",
-        "LIVEGUARD_DB__URL": "",  # whatever the shell says, this test's own SQLite file
-        "LIVEGUARD_LOG_LEVEL": "WARNING",
-    }
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    """An empty data directory."""
-    return tmp_path / "var"
-
-
-@pytest.fixture
-def cli(data_dir: Path) -> CliRunner:
-    """A runner for the root Typer app; the database is migrated by ``db upgrade`` first."""
-    runner = CliRunner(env=environment(data_dir))
-    result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    assert "database at head" in result.stdout
-    assert (data_dir / "liveguard.sqlite3").exists()
-    return runner
 
 
 def run(cli: CliRunner, *args: str) -> Result:
@@ -195,7 +168,7 @@ def shell(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed ``liveguard`` script with the test environment (stderr not a terminal)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGUARD_")}
     env.pop("COLUMNS", None)  # what a pipe or a cron job gets: Rich's default width
-    env.update(environment(data_dir))
+    env.update(cli_environment(data_dir))
     return subprocess.run(  # noqa: S603 — our own console script, fixed arguments
         [str(LIVEGUARD), *args],
         env=env,

@@ -28,32 +28,6 @@ from liveguard.evidence import RECORDED, verifier
 SIGNED = re.compile(r"^signed head: size (\d+), root ([0-9a-f]{64})$")
 
 
-def environment(data_dir: Path) -> dict[str, str]:
-    """An embedded SQLite database under ``data_dir``, whatever the shell says."""
-    return {
-        "LIVEGUARD_DATA_DIR": str(data_dir),
-        "LIVEGUARD_ENVIRONMENT": "test",
-        "LIVEGUARD_DB__URL": "",
-        "LIVEGUARD_LOG_LEVEL": "WARNING",
-    }
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    """An empty data directory."""
-    return tmp_path / "var"
-
-
-@pytest.fixture
-def cli(data_dir: Path) -> CliRunner:
-    """A runner over a freshly migrated database."""
-    runner = CliRunner(env=environment(data_dir))
-    result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    assert "database at head" in result.stdout
-    return runner
-
-
 def run(cli: CliRunner, *args: str) -> Result:
     """Invoke a command and expect success."""
     result = cli.invoke(app, list(args))

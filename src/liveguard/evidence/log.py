@@ -130,7 +130,7 @@ def append_records(
     _insert_records(
         session,
         [
-            _row(state.size + i, d, e, now)
+            record_row(state.size + i, d, e, now)
             for i, (d, e) in enumerate(zip(drafts, entries, strict=True))
         ],
     )
@@ -154,7 +154,7 @@ def append_records(
     ]
 
 
-_RECORD_COLUMNS = (
+RECORD_COLUMNS = (  # evidence_record's columns, in the order COPY and raw drivers take them
     "seq",
     "id",
     "kind",
@@ -179,13 +179,14 @@ def _insert_records(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(EvidenceRecord), rows)
         return
     raw = connection.connection.driver_connection  # psycopg, inside the session's transaction
-    sql = f"COPY evidence_record ({', '.join(_RECORD_COLUMNS)}) FROM STDIN"
+    sql = f"COPY evidence_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
     with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
         for row in rows:
-            copy.write_row(tuple(row[c] for c in _RECORD_COLUMNS))
+            copy.write_row(tuple(row[c] for c in RECORD_COLUMNS))
 
 
-def _row(seq: int, draft: rules.RecordDraft, entry: str, now: datetime) -> dict[str, Any]:
+def record_row(seq: int, draft: rules.RecordDraft, entry: str, now: datetime) -> dict[str, Any]:
+    """The evidence_record row of a draft placed at ``seq``."""
     subjects = draft.subjects
     return {
         "seq": seq,

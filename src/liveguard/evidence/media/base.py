@@ -147,6 +147,15 @@ def _utc_seconds(moment: datetime) -> datetime:
     return moment
 
 
+def _put_arguments(
+    content_type: str, expected_sha256: str | None, retain_until: datetime | None
+) -> tuple[str | None, datetime | None]:
+    """Check ``put``'s arguments the same way for every store: (expected hash, retention)."""
+    _check_content_type(content_type)
+    expected = check_address(expected_sha256) if expected_sha256 is not None else None
+    return expected, _utc_seconds(retain_until) if retain_until is not None else None
+
+
 def _copy_hashing(stream: BinaryIO, write: Callable[[bytes], object], max_bytes: int) -> str:
     """Copy ``stream`` to ``write`` chunk by chunk; the SHA-256 hex of what was copied."""
     digest, size = hashlib.sha256(), 0

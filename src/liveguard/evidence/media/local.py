@@ -17,13 +17,13 @@ from liveguard.evidence.media.base import (
     MediaNotFound,
     MediaRef,
     MediaRetained,
-    _check_content_type,
     _check_expected,
     _copy_hashing,
     _drain,
     _extends_retention,
     _fsync_dir,
     _make_dirs,
+    _put_arguments,
     _read_file,
     _utc,
     _utc_seconds,
@@ -63,9 +63,7 @@ class LocalMediaStore:
         expected_sha256: str | None = None,
     ) -> MediaRef:
         """Store a stream in chunks (idempotent); retention is only ever extended."""
-        _check_content_type(content_type)
-        expected = check_address(expected_sha256) if expected_sha256 is not None else None
-        until = _utc_seconds(retain_until) if retain_until is not None else None
+        expected, until = _put_arguments(content_type, expected_sha256, retain_until)
         fd, tmp = tempfile.mkstemp(dir=self._partial, suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:

@@ -22,10 +22,10 @@ from liveguard.evidence.media.base import (
     MediaNotFound,
     MediaRef,
     MediaRetained,
-    _check_content_type,
     _check_expected,
     _copy_hashing,
     _drain,
+    _put_arguments,
     _utc,
     _utc_seconds,
     _verified,
@@ -124,9 +124,7 @@ class S3MediaStore:
         expected_sha256: str | None = None,
     ) -> MediaRef:
         """Store a stream in chunks (idempotent); retention is only ever extended."""
-        _check_content_type(content_type)
-        expected = check_address(expected_sha256) if expected_sha256 is not None else None
-        until = _utc_seconds(retain_until) if retain_until is not None else None
+        expected, until = _put_arguments(content_type, expected_sha256, retain_until)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES) as spool:
             sha256 = _copy_hashing(stream, spool.write, max_bytes)
             _check_expected(sha256, expected)
