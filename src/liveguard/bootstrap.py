@@ -20,9 +20,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import audit, evidence, identity
+from liveguard import aftersales, audit, evidence, identity
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
+from liveguard.aftersales import cli as aftersales_cli
 from liveguard.audit import api as audit_api
 from liveguard.audit import console as audit_console
 from liveguard.bus import Bus, Handler, HandlerRegistry
@@ -106,6 +107,12 @@ DOMAINS: tuple[DomainParts, ...] = (
         console_routers=(audit_console.router,),
         nav=audit_console.NAV,
         tiles=audit_console.TILES,
+    ),
+    DomainParts(
+        name="aftersales",
+        package=aftersales,
+        grants=aftersales.GRANTS,
+        cli=aftersales_cli.GROUPS,
     ),
 )
 

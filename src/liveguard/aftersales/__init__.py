@@ -1,0 +1,70 @@
+"""After-sales: seven-day no-reason returns, quality-defect remedies, refunds and settlement.
+
+The rule engine is pure (:mod:`liveguard.aftersales.rules`, :mod:`liveguard.aftersales.settlement`)
+and implements 《网络购买商品七日无理由退货暂行办法》 with 消费者权益保护法 第二十四、二十五条 and
+三包; ``liveguard returns check`` exposes it as the NDJSON contract of the design document
+(直播营销服务规范 7.2.7, 7.3.2.3). Other domains import only from here.
+"""
+
+from liveguard.access.policy import Grants
+from liveguard.aftersales.rules import (
+    Condition,
+    Confirmable,
+    Exclusion,
+    GoodsType,
+    Payer,
+    Reason,
+    Remedy,
+    ReturnDecision,
+    ReturnRequest,
+    WarrantyRemedy,
+    assess_intactness,
+    decide_return,
+    requested_in_time,
+    return_deadline,
+    return_shipping_payer,
+    three_guarantees_remedy,
+)
+from liveguard.aftersales.settlement import (
+    Bundle,
+    FreeShipping,
+    Gift,
+    GiftCharge,
+    Line,
+    Settlement,
+    SpendSave,
+    gift_charge,
+    settle_return,
+)
+
+# The pure engine and its CLI need no permission; cases and refunds will declare their actions.
+GRANTS: Grants = {}
+
+__all__ = [
+    "GRANTS",
+    "Bundle",
+    "Condition",
+    "Confirmable",
+    "Exclusion",
+    "FreeShipping",
+    "Gift",
+    "GiftCharge",
+    "GoodsType",
+    "Line",
+    "Payer",
+    "Reason",
+    "Remedy",
+    "ReturnDecision",
+    "ReturnRequest",
+    "Settlement",
+    "SpendSave",
+    "WarrantyRemedy",
+    "assess_intactness",
+    "decide_return",
+    "gift_charge",
+    "requested_in_time",
+    "return_deadline",
+    "return_shipping_payer",
+    "settle_return",
+    "three_guarantees_remedy",
+]
