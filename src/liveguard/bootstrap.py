@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import aftersales, audit, evidence, identity
+from liveguard import aftersales, audit, evidence, identity, screening
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
 from liveguard.aftersales import cli as aftersales_cli
@@ -44,6 +44,7 @@ from liveguard.identity import cli as identity_cli
 from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
+from liveguard.screening import cli as screening_cli
 from liveguard.security import KeyRing, PasswordHasher, PiiCipher
 from liveguard.settings import Settings, load_settings
 from liveguard.web.app import create_app
@@ -113,6 +114,12 @@ DOMAINS: tuple[DomainParts, ...] = (
         package=aftersales,
         grants=aftersales.GRANTS,
         cli=aftersales_cli.GROUPS,
+    ),
+    DomainParts(
+        name="screening",
+        package=screening,
+        grants=screening.GRANTS,
+        cli=screening_cli.GROUPS,
     ),
 )
 

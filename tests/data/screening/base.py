@@ -379,7 +379,12 @@ BENIGN: list[Base] = [
 # Cases where the law needs a human: a finding must be raised (flagged for review), so they are
 # labelled as violations of their category.
 REVIEW: list[Base] = [
-    ("2023年天猫平台洗衣机类目销量第一，数据来源见详情页", "speech", "electronics", ("absolute_term",)),
+    (
+        "2023年天猫平台洗衣机类目销量第一，数据来源见详情页",
+        "speech",
+        "electronics",
+        ("absolute_term",),
+    ),
     ("荣获国家级非物质文化遗产称号", "speech", "food", ("absolute_term",)),
     ("我们的商标就叫最好牌，已经注册了", "speech", "food", ("absolute_term",)),
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 import opencc
 
 sys.path.insert(0, str(Path(__file__).parent))
-from base import (  # noqa: E402
+from base import (
     ABSOLUTE,
     BENIGN,
     EVASIVE,
@@ -91,7 +91,9 @@ def spaced_digits(text: str) -> str:
 
 EVASIONS: dict[str, Callable[[str], str]] = {
     "spaces": lambda t: between(t, lambda: " "),
-    "zero_width": lambda t: between(t, lambda: RNG.choice(("\u200b", "\u200c", "\u200d", "\ufeff"))),
+    "zero_width": lambda t: between(
+        t, lambda: RNG.choice(("\u200b", "\u200c", "\u200d", "\ufeff"))
+    ),
     "symbols": lambda t: between(t, lambda: RNG.choice(FILLERS)),
     "emoji": lambda t: between(t, lambda: RNG.choice(EMOJI)),
     "traditional": S2T.convert,

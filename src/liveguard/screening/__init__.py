@@ -1,0 +1,29 @@
+"""Screening: real-time checking of host speech and viewer comments (实时审核).
+
+A pure engine (:mod:`liveguard.screening.engine`): evasion-resistant normalisation, a lexicon
+whose every rule names its legal basis, context rules with the SAMR absolute-term exemptions,
+and product-aware checks against a session's fact sheet (直播营销服务规范 6.2 b/e, 6.3.1, 7.2.1 d,
+7.2.4, 7.3.2.2; 广告法 第九条第三项、第十六至十八条、第二十五条). ``liveguard screen`` exposes it
+as the NDJSON contract of the design document. Other domains import only from here.
+"""
+
+from liveguard.access.policy import Grants
+from liveguard.screening.engine import Engine, Finding, default_engine
+from liveguard.screening.facts import FactSheet, check_facts
+from liveguard.screening.lexicon import CATEGORIES, Lexicon, load_default, parse_lexicon
+
+# The pure engine and its CLI need no permission; the lexicon console and monitor will add theirs.
+GRANTS: Grants = {}
+
+__all__ = [
+    "CATEGORIES",
+    "GRANTS",
+    "Engine",
+    "FactSheet",
+    "Finding",
+    "Lexicon",
+    "check_facts",
+    "default_engine",
+    "load_default",
+    "parse_lexicon",
+]
