@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import aftersales, audit, evidence, identity, screening
+from liveguard import aftersales, audit, evidence, identity, registry, screening
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
 from liveguard.aftersales import cli as aftersales_cli
@@ -44,6 +44,10 @@ from liveguard.identity import cli as identity_cli
 from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
+from liveguard.registry import api as registry_api
+from liveguard.registry import deps as registry_deps
+from liveguard.registry import handlers as registry_handlers
+from liveguard.registry import jobs as registry_jobs
 from liveguard.screening import cli as screening_cli
 from liveguard.security import KeyRing, PasswordHasher, PiiCipher
 from liveguard.settings import Settings, load_settings
@@ -108,6 +112,15 @@ DOMAINS: tuple[DomainParts, ...] = (
         console_routers=(audit_console.router,),
         nav=audit_console.NAV,
         tiles=audit_console.TILES,
+    ),
+    DomainParts(
+        name="registry",
+        package=registry,
+        grants=registry.GRANTS,
+        api_routers=registry_api.ROUTERS,
+        handlers=registry_handlers.HANDLERS,
+        services=registry_deps.build_services,
+        jobs=registry_jobs.jobs,
     ),
     DomainParts(
         name="aftersales",

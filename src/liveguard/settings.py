@@ -6,6 +6,7 @@ at import time; ``bootstrap`` calls :func:`load_settings` and hands the result t
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -93,6 +94,41 @@ class JobSettings(BaseModel):
     run_in_web: bool = True
 
 
+class RegistrySettings(BaseModel):
+    """The registry's checks, early warnings and robots (issue 4)."""
+
+    warning_days: int = Field(default=30, ge=1, le=365)  # expiry announced this many days ahead
+    warning_interval_seconds: float = Field(default=3600, ge=0)  # 0: only on demand
+    max_scan_bytes: int = Field(default=10 * 1024**2, ge=1024)  # scanned documents
+    # Real-name verification: "none" (reviewers record checks by hand) or an HTTP service.
+    verifier: Literal["none", "http"] = "none"
+    verifier_url: str = ""
+    verifier_token: SecretStr | None = None
+    verifier_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Hosts robots may be registered for (DingTalk, WeCom, Feishu/Lark); tests add 127.0.0.1.
+    webhook_hosts: list[str] = Field(
+        default_factory=lambda: [
+            "oapi.dingtalk.com",
+            "qyapi.weixin.qq.com",
+            "open.feishu.cn",
+            "open.larksuite.com",
+        ]
+    )
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=5, ge=1, le=100)
+    # The State Council's holiday calendar (法定节假日, and 调休 weekends that are worked), for the
+    # working-day deadlines of disclosure changes; other weekends are rest days.
+    holidays: list[date] = Field(default_factory=list)
+    makeup_workdays: list[date] = Field(default_factory=list)
+    public_base_url: str = ""  # e.g. https://liveguard.example.cn, for links in robot messages
+
+    @model_validator(mode="after")
+    def _check_verifier(self) -> RegistrySettings:
+        if self.verifier == "http" and not self.verifier_url.startswith(("http://", "https://")):
+            raise ValueError("verifier http needs registry.verifier_url (http or https)")
+        return self
+
+
 class WebSettings(BaseModel):
     """The HTTP server."""
 
@@ -121,6 +157,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
 
     @field_validator("log_level")
     @classmethod

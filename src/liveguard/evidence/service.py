@@ -50,6 +50,16 @@ RECORDED: dict[str, Recorded] = {
     "identity.organisation_created": Recorded("party", {"party": "org_id"}),
     "identity.membership_granted": Recorded("party", {"party": "org_id"}),
     "identity.membership_revoked": Recorded("party", {"party": "org_id"}),
+    "registry.party_registered": Recorded("party", {"party": "party_id"}),
+    "registry.admission_decided": Recorded("party", {"party": "party_id"}),
+    "registry.document_submitted": Recorded("qualification", {"party": "party_id"}),
+    "registry.document_reviewed": Recorded("qualification", {"party": "party_id"}),
+    "registry.real_name_checked": Recorded("party", {"party": "party_id"}),
+    "registry.training_recorded": Recorded("training", {"party": "party_id"}),
+    "registry.relation_changed": Recorded("contract", {"party": "party_id"}),
+    "registry.disclosure_changed": Recorded("party", {"party": "party_id"}),
+    "registry.warning_raised": Recorded("party", {"party": "party_id"}),
+    "registry.violation_recorded": Recorded("party", {"party": "party_id"}),
 }
 
 

@@ -2,21 +2,23 @@
 
 Pure: an :class:`Engine` is compiled once from a :class:`Lexicon` and then only computes.
 
-The hot path is one ``str.translate`` with the canonical table and one Aho-Corasick scan
-(ahocorasick-rs, overlapping matches) of the result. Most messages match nothing and return
-there. Only messages that matched something pay for the rest: the folded text, the offset map
-back to the original, the exact-spelling check (a rule without ``homophones`` accepts only its
-own spellings, so 低一 never reads as 第一), allow-lists, context groups, negation, questions
-and the absolute-term exemptions. Repeated characters get a second scan of the text with runs
-squeezed (加加微微信信), only when the text has a run.
+The hot path is one ``str.translate`` with the fold table and an Aho-Corasick scan
+(ahocorasick-rs, overlapping matches) of the folded text for exact spellings (patterns, their
+pinyin spellings, context terms, allow phrases); then a second, cheap translate to canonical
+homophones and a scan with the much smaller automaton of rules that accept any homophone
+(威信 for 微信, 煞笔 for 傻逼). A rule without ``homophones`` is only in the exact automaton, so
+低一 never reads as 第一. Text with a repeated character is scanned again with runs squeezed
+(加加微微信信). Most messages match nothing and return there; only the rest pay for the offset
+map back to the original, allow-lists, context groups, negation, questions and exemptions.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
+from itertools import accumulate, combinations
 from typing import Any
 
 import ahocorasick_rs
@@ -26,17 +28,18 @@ from liveguard.screening import contacts, rules
 from liveguard.screening.lexicon import Lexicon, RuleSpec, load_default
 from liveguard.screening.normalise import (
     canon,
-    canon_table,
     collapse_runs,
     fold,
-    fold_origins,
     fold_pieces,
     fold_table,
+    homophone_table,
     pinyin_syllables,
+    width_table,
 )
 
 RULE, CUE, ALLOW = 0, 1, 2
 RUN = re.compile(r"(.)\1")
+SQUEEZE = re.compile(r"(.)\1+")
 MAX_PINYIN_SUBSTITUTIONS = 4
 
 
@@ -125,22 +128,34 @@ def pinyin_variants(folded: str) -> list[str]:
     return out
 
 
+Entry = tuple[int, Any]
+"""What a pattern means: (RULE, rule index) | (CUE, group name) | (ALLOW, rule index or -1)."""
+
+
 class _Builder:
-    """Collects canonical patterns and what each one means."""
+    """Collects the patterns of one automaton and what each one means."""
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
-        self.entries: list[list[tuple[int, Any, frozenset[str] | None]]] = []
+        self.entries: list[list[Entry]] = []
 
-    def add(self, pattern: str, entry: tuple[int, Any, frozenset[str] | None]) -> None:
-        """Register ``entry`` under the canonical spelling of ``pattern``."""
-        key = canon(pattern)
+    def add(self, key: str, entry: Entry) -> None:
+        """Register ``entry`` under ``key`` (folded or canonical text)."""
         if not key:
             return
         if key not in self.index:
             self.index[key] = len(self.entries)
             self.entries.append([])
-        self.entries[self.index[key]].append(entry)
+        if entry not in self.entries[self.index[key]]:
+            self.entries[self.index[key]].append(entry)
+
+    def automaton(self) -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[Entry, ...]]]:
+        """The compiled automaton and the meaning of each of its patterns."""
+        patterns = list(self.index) or ["\x00"]  # an automaton needs one pattern
+        kind = ahocorasick_rs.MatchKind.Standard
+        return ahocorasick_rs.AhoCorasick(patterns, matchkind=kind), [
+            tuple(e) for e in self.entries
+        ]
 
 
 class Engine:
@@ -149,27 +164,25 @@ class Engine:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._fold = fold_table()
-        self._canon = canon_table()
+        self._homo = homophone_table()
         self._pieces = fold_pieces()
         self._rules = [_Rule.of(spec) for spec in lexicon.doc.rules]
-        builder = _Builder()
+        exact, sounds = _Builder(), _Builder()
         for index, spec in enumerate(lexicon.doc.rules):
-            self._add_rule(builder, index, spec)
+            self._add_rule(exact, sounds, index, spec)
         for group, terms in lexicon.doc.groups.items():
             for term in terms:
-                builder.add(fold(term), (CUE, group, None))
+                exact.add(fold(term), (CUE, group))
         for phrase in lexicon.doc.allow:
-            builder.add(fold(phrase), (ALLOW, -1, None))
+            exact.add(fold(phrase), (ALLOW, -1))
         for cue in contacts.URL_CUES:
-            builder.add(cue, (CUE, "url", None))
-        self._entries = [tuple(e) for e in builder.entries]
-        self.pattern_count = len(builder.index)
-        self._ac = ahocorasick_rs.AhoCorasick(
-            list(builder.index), matchkind=ahocorasick_rs.MatchKind.Standard
-        )
+            exact.add(cue, (CUE, "url"))
+        self.pattern_count = len(exact.index) + len(sounds.index)
+        self._exact, self._exact_entries = exact.automaton()
+        self._sounds, self._sound_entries = sounds.automaton()
         self._contacts = contacts.build(canon)
 
-    def _add_rule(self, builder: _Builder, index: int, spec: RuleSpec) -> None:
+    def _add_rule(self, exact: _Builder, sounds: _Builder, index: int, spec: RuleSpec) -> None:
         """Register every spelling of a rule, and its own allow-list."""
         for raw in spec.patterns:
             for pattern in self.lexicon.expand(raw):
@@ -179,12 +192,13 @@ class Engine:
                         f"规则 {spec.id} 的模式 {pattern!r} 规范化后为空",
                         code="screening.invalid_lexicon",
                     )
-                spellings = pinyin_variants(folded) if spec.pinyin else [folded]
-                exact = None if spec.homophones else frozenset(spellings)
-                for spelling in spellings:
-                    builder.add(spelling, (RULE, index, exact))
+                for spelling in pinyin_variants(folded) if spec.pinyin else [folded]:
+                    if spec.homophones:
+                        sounds.add(spelling.translate(self._homo), (RULE, index))
+                    else:
+                        exact.add(spelling, (RULE, index))
         for phrase in spec.allow:
-            builder.add(fold(phrase), (ALLOW, index, None))
+            exact.add(fold(phrase), (ALLOW, index))
 
     @property
     def rule_count(self) -> int:
@@ -195,44 +209,71 @@ class Engine:
         self, text: str, source: str = "comment", product: str | None = None
     ) -> list[Finding]:
         """Every finding in one message (empty for clean text)."""
-        canonical = text.translate(self._canon)
-        hits = self._ac.find_matches_as_indexes(canonical, overlapping=True)
-        has_run = RUN.search(canonical) is not None
-        has_digits = contacts.DIGIT_RUN.search(canonical) is not None
-        if not hits and not has_run and not has_digits:
-            return []
-        return _Screen(self, text, canonical, source, product).run(hits, has_run, has_digits)
+        folded = text.translate(self._fold)
+        hits = self._scan(folded)
+        squeezed = SQUEEZE.sub(r"\1", folded) if RUN.search(folded) else ""
+        more = self._scan(squeezed) if squeezed else []
+        digits = contacts.DIGIT_RUN.search(folded) is not None
+        if not digits and not any(e[0] == RULE or e[1] == "url" for e, _, _ in hits + more):
+            return []  # nothing, or only allow phrases and context terms
+        screen = _Screen(self, text, folded, source, product)
+        return screen.run(hits, screen.unsqueeze(more) if more else [], digits)
+
+    def _scan(self, folded: str) -> list[tuple[Entry, int, int]]:
+        """Exact and homophone matches in folded text, each with what it means."""
+        out = [
+            (entry, s, e)
+            for p, s, e in self._exact.find_matches_as_indexes(folded, overlapping=True)
+            for entry in self._exact_entries[p]
+        ]
+        canonical = folded.translate(self._homo)
+        out += [
+            (entry, s, e)
+            for p, s, e in self._sounds.find_matches_as_indexes(canonical, overlapping=True)
+            for entry in self._sound_entries[p]
+        ]
+        return out
+
+
+Hit = tuple[Entry, int, int]
+
+
+class Origins:
+    """Folded index → original index, computed only when a finding needs it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._cumulative: list[int] | None = None
+
+    def __getitem__(self, index: int) -> int:
+        """The original index of the folded character at ``index``."""
+        if self._cumulative is None:
+            self._cumulative = list(accumulate(map(ord, self.text.translate(width_table()))))
+        return bisect_right(self._cumulative, index)
 
 
 class _Screen:
     """The slow path for one message that matched something."""
 
-    def __init__(self, engine: Engine, text: str, canonical: str, source: str, product: str | None):
+    def __init__(self, engine: Engine, text: str, folded: str, source: str, product: str | None):
         self.engine = engine
         self.text = text
-        self.canonical = canonical
+        self.folded = folded
         self.source = source
         self.product = product
-        self.folded = text.translate(engine._fold)
-        self.origins = fold_origins(text)
+        self.origins = Origins(text)
         self.denied: list[tuple[str, int, int]] = []
 
-    def _denied_with(self, category: str, start: int, end: int) -> bool:
-        """Inside or listed right after a claim of the category a warning denied (严禁刷单炒信)."""
-        return any(
-            c == category and ((s <= start and end <= e) or 0 <= start - e <= 1)
-            for c, s, e in self.denied
-        )
+    def unsqueeze(self, hits: list[Hit]) -> list[Hit]:
+        """Matches in the squeezed text, mapped back to folded positions (加加微微信信)."""
+        _, kept = collapse_runs(self.folded)
+        size = len(self.folded)
+        return [(entry, kept[s], kept[e] if e < len(kept) else size) for entry, s, e in hits]
 
-    def run(
-        self, hits: list[tuple[int, int, int]], has_run: bool, has_digits: bool
-    ) -> list[Finding]:
+    def run(self, hits: list[Hit], more: list[Hit], digits: bool) -> list[Finding]:
         """Evaluate every candidate and return the surviving findings."""
-        candidates = [(p, s, e, False) for p, s, e in hits]
-        if has_run:
-            candidates += self._collapsed_hits()
         found: list[Finding] = []
-        rule_hits, cues, allows = self._sort(candidates)
+        rule_hits, cues, allows = self._sort(hits + more)
         rule_hits.sort(key=lambda hit: (hit[1], hit[1] - hit[2]))
         for index, start, end in rule_hits:
             rule = self.engine._rules[index]
@@ -241,50 +282,36 @@ class _Screen:
             finding = self._judge(rule, index, start, end, cues, allows)
             if finding is not None:
                 found.append(finding)
-        if has_digits or "url" in cues:
+        if digits or "url" in cues:
             found += self._contacts()
         if "url" in cues:
             found += self._urls()
         return _dedupe(found)
 
-    def _collapsed_hits(self) -> list[tuple[int, int, int, bool]]:
-        """Matches in the text with runs squeezed, mapped back to canonical positions."""
-        squeezed, kept = collapse_runs(self.canonical)
-        out = []
-        for p, s, e in self.engine._ac.find_matches_as_indexes(squeezed, overlapping=True):
-            out.append((p, kept[s], kept[e] if e < len(kept) else len(self.canonical), True))
-        return out
+    def _denied_with(self, category: str, start: int, end: int) -> bool:
+        """Inside or listed right after a claim of the category a warning denied (严禁刷单炒信)."""
+        return any(
+            c == category and ((s <= start and end <= e) or 0 <= start - e <= 1)
+            for c, s, e in self.denied
+        )
 
     def _sort(
-        self, candidates: list[tuple[int, int, int, bool]]
+        self, candidates: list[Hit]
     ) -> tuple[
         list[tuple[int, int, int]], dict[str, list[tuple[int, int]]], list[tuple[int, int, int]]
     ]:
-        """Split candidates into rule matches (scope and spelling checked), cues and allow spans."""
+        """Split candidates into rule matches in scope, context terms and allow spans."""
         rule_hits: list[tuple[int, int, int]] = []
         cues: dict[str, list[tuple[int, int]]] = {}
         allows: list[tuple[int, int, int]] = []
-        engine = self.engine
-        for pattern, start, end, squeezed in candidates:
-            for kind, payload, exact in engine._entries[pattern]:
-                if kind == CUE:
-                    cues.setdefault(payload, []).append((start, end))
-                elif kind == ALLOW:
-                    allows.append((payload, start, end))
-                elif engine._rules[payload].applies(self.source, self.product) and self._spelled(
-                    exact, start, end, squeezed
-                ):
-                    rule_hits.append((payload, start, end))
+        for (kind, payload), start, end in candidates:
+            if kind == CUE:
+                cues.setdefault(payload, []).append((start, end))
+            elif kind == ALLOW:
+                allows.append((payload, start, end))
+            elif self.engine._rules[payload].applies(self.source, self.product):
+                rule_hits.append((payload, start, end))
         return rule_hits, cues, allows
-
-    def _spelled(self, exact: frozenset[str] | None, start: int, end: int, squeezed: bool) -> bool:
-        """Whether the folded text is one of the rule's own spellings (homophone rules: always)."""
-        if exact is None:
-            return True
-        segment = self.folded[start:end]
-        if squeezed:
-            segment = collapse_runs(segment)[0]
-        return segment in exact
 
     def _judge(
         self,
@@ -363,8 +390,9 @@ class _Screen:
     def _contacts(self) -> list[Finding]:
         """Phone, QQ and WeChat numbers and ids."""
         out = []
+        canonical = self.folded.translate(self.engine._homo)
         for pattern in self.engine._contacts:
-            for match in pattern.regex.finditer(self.canonical):
+            for match in pattern.regex.finditer(canonical):
                 if pattern.check is not None and not pattern.check(match):
                     continue
                 first, last = self.origins[match.start()], self.origins[match.end() - 1] + 1

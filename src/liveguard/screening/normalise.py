@@ -8,9 +8,9 @@ Two tables cover every code point a message can carry:
   everything that is not a letter or digit (spaces, zero-width characters, punctuation, symbols,
   emoji, combining marks, controls). A dense list indexed by code point, because a dict lookup
   that misses costs ~140 ns per CJK character (performance-notes §1).
-- **canon**: fold, then each Chinese character replaced by one representative of its toneless
-  pinyin syllable (威, 薇, 维 → the same character), so homophones meet in one spelling. Each
-  folded character maps to exactly one canonical character, so both strings share positions.
+- **homophones**: applied to folded text, each Chinese character replaced by one representative
+  of its toneless pinyin syllable (威, 薇, 维 → the same character), so homophones meet in one
+  spelling. One character maps to one, so folded and canonical text share positions.
 
 The lexicon's patterns go through the same tables, so the automaton only ever compares like
 with like. :func:`fold_origins` recovers, per folded character, the index of the ORIGINAL
@@ -208,19 +208,13 @@ def homophones() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def canon_pieces() -> tuple[str, ...]:
-    """Per code point below :data:`SCAN_LIMIT`, its canonical string."""
-    homo = homophones()
-    return tuple(
-        piece if piece.isascii() else "".join(homo.get(c, c) for c in piece)
-        for piece in fold_pieces()
-    )
-
-
-@lru_cache(maxsize=1)
-def canon_table() -> list[int | str | None]:
-    """The dense table folding and canonicalising homophones in one pass."""
-    return _table(canon_pieces())
+def homophone_table() -> list[int]:
+    """Dense table from folded text to canonical text (only Chinese characters change)."""
+    table = list(range(SCAN_LIMIT))
+    for ch, representative in homophones().items():
+        if ord(ch) < SCAN_LIMIT:
+            table[ord(ch)] = ord(representative)
+    return table
 
 
 def fold(text: str) -> str:
@@ -230,7 +224,17 @@ def fold(text: str) -> str:
 
 def canon(text: str) -> str:
     """The folded text with homophones canonicalised (same positions as :func:`fold`)."""
-    return text.translate(canon_table())
+    return fold(text).translate(homophone_table())
+
+
+@lru_cache(maxsize=1)
+def width_table() -> list[int]:
+    """Per code point, a character whose code is the length of its folded form (0, 1, 2 …)."""
+    table = [1] * LIMIT
+    for cp, piece in enumerate(fold_pieces()):
+        table[cp] = len(piece)
+    table[0xE0000:LIMIT] = [0] * (LIMIT - 0xE0000)
+    return table
 
 
 def fold_origins(text: str) -> list[int]:

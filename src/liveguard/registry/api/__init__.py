@@ -1,0 +1,7 @@
+"""The registry's JSON API routers (mounted under /api/v1 by bootstrap)."""
+
+from liveguard.registry.api import documents, graph, parties
+
+ROUTERS = (parties.router, documents.router, graph.router)
+
+__all__ = ["ROUTERS"]
