@@ -30,8 +30,10 @@ from liveguard.evidence.retention import place_hold
 from liveguard.evidence.rules import MediaLink, RecordDraft
 from liveguard.identity import ApiToken, Membership, Organisation, User
 from liveguard.identity.auth import parse_token
+from liveguard.registry import Party
 from liveguard.web.context import AppContext
 from tests.conftest import PASSWORD, Member, World
+from tests.registry.factory import merchant_records
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 MUTATING_SUFFIXES = (".create", ".update", ".grant", ".revoke", ".pii_revealed", ".delete")
@@ -47,6 +49,46 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/users/{user_id}/pii-reveals"): {"reason": "越权测试"},
     # Grant B's user a role in A's own organisation: only the user look-up may stop it.
     ("POST", "/api/v1/users/{user_id}/memberships"): {"org_id": "<A>", "role": "cs_agent"},
+    # Registry: every change of B's parties, documents, relations, suppliers, warnings.
+    ("PATCH", "/api/v1/registry/parties/{party_id}"): {"categories": ["food"]},
+    ("PUT", "/api/v1/registry/parties/{party_id}/disclosure"): {"cs_phone": "400-000-0000"},
+    ("POST", "/api/v1/registry/parties/{party_id}/disclosure-changes"): {
+        "changed_on": "2026-11-24",
+        "cs_phone": "400-000-0000",
+    },
+    ("POST", "/api/v1/registry/parties/{party_id}/pii-reveals"): {"reason": "越权测试"},
+    ("POST", "/api/v1/registry/parties/{party_id}/decisions"): {
+        "action": "suspend",
+        "reasons": ["越权"],
+    },
+    ("POST", "/api/v1/registry/parties/{party_id}/real-name-checks"): {
+        "manual": True,
+        "passed": True,
+        "note": "越权",
+    },
+    ("POST", "/api/v1/registry/parties/{party_id}/reverifications"): {"note": "越权"},
+    ("POST", "/api/v1/registry/parties/{party_id}/documents"): {
+        "doc_type": "icp_filing",
+        "number": "粤ICP备2020113587号",
+        "issuer": "越权",
+        "valid_from": "2026-01-01",
+    },
+    ("POST", "/api/v1/registry/parties/{party_id}/trainings"): {
+        "course_id": str(uuid.UUID(int=1)),
+        "completed_on": "2026-11-01",
+    },
+    ("POST", "/api/v1/registry/documents/{document_id}/reviews"): {
+        "decision": "reject",
+        "reasons": ["越权"],
+    },
+    ("POST", "/api/v1/registry/documents/{document_id}/revocations"): {"reason": "越权"},
+    ("POST", "/api/v1/registry/relations/{relation_id}/end"): {},
+    ("POST", "/api/v1/registry/suppliers/{supplier_id}/acceptances"): {
+        "product": "越权",
+        "batch": "B1",
+        "quantity": 1,
+        "accepted_on": "2026-11-01",
+    },
 }
 
 
@@ -116,6 +158,7 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         "subject_type": "sessions",
         "subject_id": f"s-{org_id.hex[:8]}",
         "hold_id": hold.id,
+        **merchant_records(ctx, org_id, seed=org_id.int % 1_000_000),
     }
 
 
@@ -395,13 +438,17 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
             {"params": {"target_id": str(world.staff_b.user_id)}},
             403,
         ),
+        **registry_id_cases(ctx, world),
     }
     unknown = id_carriers(app) - set(cases)
     assert not unknown, f"inputs carrying record ids the IDOR sweep does not cover: {unknown}"
     ids = b_ids(ctx, world)
     before = audit_rows(ctx)
     data_before = snapshot(ctx, world)
-    for key, (url, kwargs, status) in cases.items():
+    for key, (url, given, status) in cases.items():
+        kwargs = given
+        if given.get("json", {}).get("course_id") == "<B course>":
+            kwargs = {"json": {**given["json"], "course_id": str(ids["course_id"])}}
         response = client.request(key[0], url, headers=world.staff_a.headers, **kwargs)
         assert response.status_code == status, f"{key}: {response.text[:200]}"
         if status == 200:
@@ -412,6 +459,92 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
         assert uow.session.scalars(select(User).where(User.email == "idor@example.cn")).all() == []
         tokens = uow.session.scalars(select(ApiToken).where(ApiToken.name == "越权")).all()
         assert tokens == []
+
+
+def registry_id_cases(ctx: AppContext, world: World) -> dict[tuple[str, str, str, str], Any]:
+    """A's staff naming B's organisation, party, user or course in registry bodies and filters."""
+    b, a_org = str(world.merchant_b), str(world.merchant_a)
+    with ctx.db.unit_of_work() as uow:
+        party = {
+            p.org_id: str(p.id)
+            for p in uow.session.scalars(
+                select(Party).where(Party.org_id.in_([world.merchant_a, world.merchant_b]))
+            )
+        }
+    b_party, a_party = party[world.merchant_b], party[world.merchant_a]
+    person = {"kind": "host", "name": "越权"}
+    base = "/api/v1/registry"
+    filters = {
+        ("GET", f"{base}/{name}", "query", "party_id"): (
+            f"{base}/{name}",
+            {"params": {"party_id": b_party}},
+            200,
+        )
+        for name in ("relations", "rooms", "suppliers", "warnings")
+    }
+    relation = {"kind": "entrusted_host", "start_on": "2026-11-01"}
+    return {
+        **filters,
+        ("POST", f"{base}/parties", "body", "org_id"): (
+            f"{base}/parties",
+            {"json": {**person, "org_id": b}},
+            404,
+        ),
+        ("POST", f"{base}/parties", "body", "user_id"): (
+            f"{base}/parties",
+            {"json": {**person, "org_id": a_org, "user_id": str(world.staff_b.user_id)}},
+            404,
+        ),
+        ("POST", f"{base}/relations", "body", "party_id"): (
+            f"{base}/relations",
+            {"json": {**relation, "party_id": b_party, "other_party_id": a_party}},
+            404,
+        ),
+        ("POST", f"{base}/relations", "body", "other_party_id"): (
+            f"{base}/relations",
+            {"json": {**relation, "party_id": a_party, "other_party_id": b_party}},
+            404,
+        ),
+        ("POST", f"{base}/rooms", "body", "party_id"): (
+            f"{base}/rooms",
+            {"json": {"party_id": b_party, "platform": "抖音", "room_number": "x", "name": "越权"}},
+            404,
+        ),
+        ("POST", f"{base}/suppliers", "body", "party_id"): (
+            f"{base}/suppliers",
+            {
+                "json": {
+                    "party_id": b_party,
+                    "name": "越权",
+                    "evaluated_on": "2026-11-01",
+                    "evaluation": "越权",
+                }
+            },
+            404,
+        ),
+        ("POST", f"{base}/courses", "body", "org_id"): (
+            f"{base}/courses",
+            {"json": {"org_id": b, "code": "X1", "title": "越权", "kind": "annual", "minutes": 60}},
+            404,
+        ),
+        ("POST", f"{base}/parties/{{party_id}}/trainings", "body", "course_id"): (
+            f"{base}/parties/{a_party}/trainings",
+            {"json": {"course_id": "<B course>", "completed_on": "2026-11-01"}},
+            404,
+        ),
+        ("POST", f"{base}/webhooks", "body", "org_id"): (
+            f"{base}/webhooks",
+            {
+                "json": {
+                    "org_id": b,
+                    "kind": "dingtalk",
+                    "name": "越权",
+                    "url": "https://oapi.dingtalk.com/robot/send?access_token=x",
+                }
+            },
+            404,
+        ),
+    }
 
 
 # ----------------------------------------------------------------------------- console

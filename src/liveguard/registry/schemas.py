@@ -342,22 +342,20 @@ class RoomCreate(BaseModel):
 
     party_id: uuid.UUID
     platform: PlainText = Field(min_length=1, max_length=40)
-    external_id: PlainText = Field(min_length=1, max_length=100, description="平台上的直播间号")
+    room_number: PlainText = Field(min_length=1, max_length=100, description="平台上的直播间号")
     name: PlainText = Field(min_length=1, max_length=200)
 
 
 class RoomRead(BaseModel):
     """A live room, with its one-hop disclosure link."""
 
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     party_id: uuid.UUID
     platform: str
-    external_id: str
+    room_number: str
     name: str
     status: str
-    disclosure_path: str = ""
+    disclosure_path: str
 
 
 class RoomPage(Page):

@@ -51,8 +51,14 @@ router = APIRouter(prefix="/registry", tags=["registry"])
 
 def room_read(room: LiveRoom) -> RoomRead:
     """A live room with the path of its public disclosure page (the one-hop link)."""
-    return RoomRead.model_validate(room).model_copy(
-        update={"disclosure_path": f"/public/rooms/{room.id}"}
+    return RoomRead(
+        id=room.id,
+        party_id=room.party_id,
+        platform=room.platform,
+        room_number=room.external_id,
+        name=room.name,
+        status=room.status,
+        disclosure_path=f"/public/rooms/{room.id}",
     )
 
 
@@ -138,7 +144,7 @@ def create_room(
         uow.session,
         party_id=body.party_id,
         platform=body.platform,
-        external_id=body.external_id,
+        external_id=body.room_number,
         name=body.name,
         by=principal,
         now=clock.now(),
