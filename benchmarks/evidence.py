@@ -41,6 +41,7 @@ from sqlalchemy import select, text
 
 from liveguard import bootstrap
 from liveguard.db import Database
+from liveguard.db.types import new_id
 from liveguard.evidence import heads, merkle, rules, verifier
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.models import EvidenceRecord, EvidenceTile
@@ -64,15 +65,21 @@ TEXTS = (
 
 
 def live_comments(
-    n: int, rng: random.Random, start: int = 0, rooms: int = ACTIVE_ROOMS
+    n: int, rng: random.Random, start: int = 0, rooms: int = ACTIVE_ROOMS, client_ids: bool = False
 ) -> list[rules.RecordDraft]:
-    """``n`` live comments from ``rooms`` live rooms, as the integration sends them (~300 B)."""
+    """``n`` live comments from ``rooms`` live rooms, as the integration sends them (~300 B).
+
+    Record ids are what the API assigns when the integration leaves ``id`` out (UUIDv7, time
+    ordered); ``client_ids`` gives random UUIDv4 ids instead, as an integration choosing its own.
+    """
     out = []
     for i in range(start, start + n):
         room = rng.randrange(rooms)
         out.append(
             rules.RecordDraft(
-                record_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                record_id=uuid.UUID(int=rng.getrandbits(128), version=4)
+                if client_ids
+                else new_id(),
                 kind="live_comment",
                 occurred_at=T0 + timedelta(milliseconds=i * 7),
                 tenant_id=MERCHANTS[room % len(MERCHANTS)],
@@ -90,19 +97,14 @@ def live_comments(
 
 
 def batches(
-    total: int, size: int, seed: int, rooms: int = ACTIVE_ROOMS
+    total: int, size: int, seed: int, rooms: int = ACTIVE_ROOMS, client_ids: bool = False
 ) -> list[list[rules.RecordDraft]]:
     """``total`` records in batches of ``size``, made before any timing starts."""
     rng = random.Random(seed)
-    return [live_comments(min(size, total - i), rng, i, rooms) for i in range(0, total, size)]
-
-
-def record_row(
-    seq: int, draft: rules.RecordDraft, entry: str, stamp: datetime
-) -> tuple[object, ...]:
-    """The evidence_record columns in RECORD_COLUMNS order, as the raw drivers take them."""
-    row = evidence_log.record_row(seq, draft, entry, stamp)
-    return tuple(row[c] for c in COLUMNS)
+    return [
+        live_comments(min(size, total - i), rng, i, rooms, client_ids)
+        for i in range(0, total, size)
+    ]
 
 
 COLUMNS = evidence_log.RECORD_COLUMNS
@@ -344,9 +346,11 @@ def bench_appends(
 
 
 class RawSqlite:
-    """The same rows through the bare sqlite3 driver into the same schema: no ORM, no tree."""
+    """The same rows through the bare sqlite3 driver into the same schema: no tree, no index."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, db: Database) -> None:
+        path = db.engine.url.database
+        assert path is not None
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
@@ -354,18 +358,16 @@ class RawSqlite:
             f"INSERT INTO evidence_record ({', '.join(COLUMNS)}) "  # noqa: S608 — our own names
             f"VALUES ({', '.join('?' * len(COLUMNS))})"
         )
+        self.dialect = db.engine.dialect
         self.seq = 0
-        self.stamp = T0.strftime("%Y-%m-%d %H:%M:%S.%f")  # what UTCDateTime stores on SQLite
 
     def __call__(self, work: Sequence[Sequence[rules.RecordDraft]]) -> float:
         """Envelope each record, executemany each batch, commit each batch."""
         start = time.perf_counter()
         for drafts in work:
-            rows = []
-            for d in drafts:
-                row = record_row(self.seq, d, rules.envelope(d), self.stamp)
-                rows.append(tuple(v.hex if isinstance(v, uuid.UUID) else v for v in row))
-                self.seq += 1
+            entries = [rules.encode_entry(d) for d in drafts]
+            rows = evidence_log.record_rows(self.seq, drafts, entries, T0, self.dialect)
+            self.seq += len(rows)
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.executemany(self.sql, rows)
             self.conn.execute("COMMIT")
@@ -385,10 +387,12 @@ class RawPostgres:
         """Envelope each record, COPY each batch, commit each batch."""
         start = time.perf_counter()
         for drafts in work:
+            entries = [rules.encode_entry(d) for d in drafts]
+            rows = evidence_log.record_rows(self.seq, drafts, entries, T0)
+            self.seq += len(rows)
             with self.conn.cursor().copy(self.copy) as copy:
-                for d in drafts:
-                    copy.write_row(record_row(self.seq, d, rules.envelope(d), T0))
-                    self.seq += 1
+                for row in rows:
+                    copy.write_row(row)
             self.conn.commit()
         return time.perf_counter() - start
 
@@ -399,12 +403,22 @@ def bench_sqlite(report: Report, folder: Path, args: Namespace, sha: float) -> N
         report.note(f"SQLite: {durability(db)}")
         append: Append = partial(append_batches, db)
         bench_appends(report, "SQLite: append_records", append, args, sha, 50_000)
+    with sqlite_database(folder, "client-ids") as db:
+        runs = [
+            rate(
+                args.appends,
+                append_batches(
+                    db, batches(args.appends, 1_000, 300 + r, args.rooms, client_ids=True)
+                ),
+            )
+            for r in range(3)
+        ]
+        name = "context: SQLite append_records, random client-chosen ids, batches of 1,000"
+        report.add(Row(name, statistics.median(runs), "/s", "sha256", sha))
     with sqlite_database(folder, "floor") as db:
-        path = db.engine.url.database
-    assert path is not None
-    raw = RawSqlite(path)
-    bench_appends(report, "context: SQLite floor, raw executemany", raw, args, sha, None)
-    raw.conn.close()
+        raw = RawSqlite(db)
+        bench_appends(report, "context: SQLite floor, raw executemany", raw, args, sha, None)
+        raw.conn.close()
 
 
 def bench_postgres(report: Report, args: Namespace, sha: float) -> None:
@@ -594,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run every measurement and print the table."""
     args = parse(argv)
     if set(COLUMNS) != {c.name for c in EvidenceRecord.__table__.columns}:
-        raise SystemExit("evidence_record has changed: update COLUMNS and record_row")
+        raise SystemExit("evidence_record has changed: update RECORD_COLUMNS and record_rows")
     report = Report()
     machine(args)
     with tempfile.TemporaryDirectory(dir=args.tmp, prefix="lg-bench-") as tmp:

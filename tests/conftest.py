@@ -96,7 +96,7 @@ def truncate_all(url: str) -> None:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         # The evidence log's single state row is created by its migration: reset, not remove.
         conn.execute(
-            text("UPDATE evidence_tree SET size = 0, root_hash = :empty"),
+            text("UPDATE evidence_tree SET size = 0, indexed_size = 0, root_hash = :empty"),
             {"empty": hashlib.sha256(b"").digest()},
         )
     engine.dispose()

@@ -20,7 +20,7 @@ from liveguard.access import Principal
 from liveguard.evidence import heads, rules, service
 from liveguard.evidence.deps import media_of, signer_of
 from liveguard.evidence.media import LocalMediaStore, MediaRef
-from liveguard.evidence.models import EvidenceRecord
+from liveguard.evidence.models import EvidenceRecord, EvidenceSubjectIndex
 from liveguard.identity import create_organisation
 from liveguard.web.context import AppContext
 from tests.conftest import NOW, World, make_member
@@ -210,9 +210,7 @@ def test_an_erased_entry_says_so(
 ) -> None:
     with ctx.db.unit_of_work() as uow:
         uow.session.execute(
-            update(EvidenceRecord)
-            .where(EvidenceRecord.seq == replay.comment)
-            .values(entry=None, erased_at=NOW)
+            update(EvidenceRecord).where(EvidenceRecord.seq == replay.comment).values(entry=None)
         )
         uow.commit()
     log_in(client, world.admin.email)
@@ -226,11 +224,14 @@ def test_an_erased_entry_says_so(
 def test_a_row_moved_to_another_subject_shows_as_a_problem(
     client: TestClient, ctx: AppContext, world: World, replay: Replay
 ) -> None:
-    with ctx.db.unit_of_work() as uow:  # the query column says s-2, the signed entry says s-1
+    with ctx.db.unit_of_work() as uow:  # the subject index says s-2, the signed entry says s-1
         uow.session.execute(
-            update(EvidenceRecord)
-            .where(EvidenceRecord.seq == replay.comment)
-            .values(live_session_id="s-2")
+            update(EvidenceSubjectIndex)
+            .where(
+                EvidenceSubjectIndex.seq == replay.comment,
+                EvidenceSubjectIndex.subject_type == "live_session",
+            )
+            .values(subject_id="s-2")
         )
         uow.commit()
     log_in(client, world.admin.email)

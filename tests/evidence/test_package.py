@@ -111,9 +111,7 @@ def test_a_subject_whose_records_were_all_erased_has_nothing_to_export(
 ) -> None:
     build(ctx, tmp_path, subject="order-gone")
     with ctx.db.unit_of_work() as uow:
-        uow.session.execute(
-            evidence_log.EvidenceRecord.__table__.update().values(entry=None, erased_at=AT)
-        )
+        uow.session.execute(evidence_log.EvidenceRecord.__table__.update().values(entry=None))
         uow.commit()
     with ctx.db.unit_of_work() as uow, pytest.raises(NotFound):
         package.build_package(

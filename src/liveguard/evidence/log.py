@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, tuple_
+from sqlalchemy import Engine, Select, bindparam, insert, select, tuple_, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from liveguard.errors import Conflict, NotFound
 from liveguard.evidence import merkle, rules
 from liveguard.evidence.models import (
+    EvidenceIndexRun,
     EvidenceMediaLink,
     EvidenceRecord,
+    EvidenceSubjectIndex,
     EvidenceTile,
     EvidenceTree,
 )
@@ -43,21 +46,23 @@ class Appended:
 
 @dataclass(frozen=True)
 class TreeState:
-    """The log's size and root as of a transaction."""
+    """The log's size and root as of a transaction, and how far the subject index reaches."""
 
     size: int
     root_hash: bytes
+    indexed_size: int = 0
 
 
 def tree_state(session: Session, *, lock: bool = False) -> TreeState:
     """The current size and root (``lock``: hold the append lock until the transaction ends)."""
-    stmt = select(EvidenceTree).where(EvidenceTree.id == TREE_ROW)
+    tree = EvidenceTree.__table__.c  # Core: the append path reads this row once per batch
+    stmt = select(tree.size, tree.root_hash, tree.indexed_size).where(tree.id == TREE_ROW)
     if lock:
         stmt = stmt.with_for_update()
-    row = session.scalars(stmt).one_or_none()
+    row = session.execute(stmt).one_or_none()
     if row is None:
         raise Conflict("证据日志未初始化，请执行 liveguard db upgrade", code="evidence.log_missing")
-    return TreeState(row.size, row.root_hash)
+    return TreeState(row.size, row.root_hash, row.indexed_size)
 
 
 def tile_fetcher(
@@ -121,19 +126,13 @@ def append_records(
     """Append records as leaves, in order; returns their positions. The caller commits."""
     for draft in drafts:
         rules.check_draft(draft)
-    entries = [rules.envelope(d) for d in drafts]
+    entries = [rules.encode_entry(d) for d in drafts]
     if not entries:
         return []
     state = tree_state(session, lock=True)
-    leaves = [merkle.leaf_hash(e.encode("utf-8")) for e in entries]
+    leaves = [merkle.leaf_hash(e) for e in entries]
     new_size, changed = merkle.append(state.size, leaves, tile_fetcher(session))
-    _insert_records(
-        session,
-        [
-            record_row(state.size + i, d, e, now)
-            for i, (d, e) in enumerate(zip(drafts, entries, strict=True))
-        ],
-    )
+    _insert_records(session, state, drafts, entries, now)
     links = [
         {"sha256": m.sha256, "seq": state.size + i}
         for i, d in enumerate(drafts)
@@ -143,10 +142,16 @@ def append_records(
         session.execute(insert(EvidenceMediaLink), links)
     _upsert_tiles(session, changed)
     root = merkle.HashReader(tile_fetcher(session, changed), new_size).root()
+    values: dict[str, Any] = {"size": new_size, "root_hash": root, "updated_at": now}
+    if new_size - state.indexed_size >= INDEX_RUN:  # close the open run of the subject index
+        session.execute(
+            insert(EvidenceIndexRun).values(first_seq=state.indexed_size, end_seq=new_size)
+        )
+        values["indexed_size"] = new_size
     session.execute(
         EvidenceTree.__table__.update()  # type: ignore[attr-defined]
         .where(EvidenceTree.id == TREE_ROW)
-        .values(size=new_size, root_hash=root, updated_at=now)
+        .values(**values)
     )
     return [
         Appended(state.size + i, d.record_id, leaf)
@@ -154,56 +159,117 @@ def append_records(
     ]
 
 
-RECORD_COLUMNS = (  # evidence_record's columns, in the order COPY and raw drivers take them
-    "seq",
-    "id",
-    "kind",
-    "occurred_at",
-    "recorded_at",
-    "tenant_id",
-    "live_session_id",
-    "room_id",
-    "order_id",
-    "complaint_id",
-    "party_id",
-    "source_event_id",
-    "entry",
-    "erased_at",
+RECORD_COLUMNS = ("seq", "id", "kind", "occurred_at", "recorded_at", "tenant_id", "entry")
+"""evidence_record's columns, in the order record_rows, COPY and the drivers use."""
+Row = tuple[Any, ...]
+_INSERT = (
+    f"INSERT INTO evidence_record ({', '.join(RECORD_COLUMNS)}) "  # noqa: S608 — our own names
+    f"VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
 )
+_COPY = f"COPY evidence_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
+_INDEX_COLUMNS = "run, subject_type, subject_id, seq"
+_INDEX_INSERT = f"INSERT INTO evidence_subject_index ({_INDEX_COLUMNS}) VALUES (?, ?, ?, ?)"  # noqa: S608
+_INDEX_COPY = f"COPY evidence_subject_index ({_INDEX_COLUMNS}) FROM STDIN"
+
+# Records per run of the subject index (see EvidenceSubjectIndex): a batch's index entries go to
+# the open run's few pages; a look-up seeks once per run (122 seeks at a million records).
+INDEX_RUN = 8192
 
 
-def _insert_records(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert record rows: COPY on PostgreSQL (about twice the rate of a multi-row INSERT)."""
+def record_rows(
+    first: int,
+    drafts: Sequence[rules.RecordDraft],
+    entries: Sequence[bytes],
+    now: datetime,
+    dialect: Dialect | None = None,
+) -> list[Row]:
+    """The evidence_record rows (RECORD_COLUMNS order) of drafts placed from ``first`` on, with
+    values as ``dialect``'s driver takes them — through SQLAlchemy's own bind processors, so they
+    are stored exactly as the ORM stores them (Python values when no dialect is given)."""
+    as_id, as_time = _binders(dialect)
+    recorded = as_time(now)
+    return [
+        (
+            seq,
+            as_id(draft.record_id),
+            draft.kind,
+            as_time(draft.occurred_at),
+            recorded,
+            as_id(draft.tenant_id),
+            entry.decode("utf-8"),
+        )
+        for seq, (draft, entry) in enumerate(zip(drafts, entries, strict=True), start=first)
+    ]
+
+
+def index_rows(run: int, first: int, drafts: Sequence[rules.RecordDraft]) -> list[Row]:
+    """The evidence_subject_index rows of drafts placed from ``first`` on, in key order."""
+    return sorted(
+        (run, subject, ref, seq)
+        for seq, draft in enumerate(drafts, start=first)
+        for subject, ref in draft.subjects.items()
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _binders(dialect: Dialect | None) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """Bind processors of evidence_record's UUID and UTC datetime columns for ``dialect``."""
+    if dialect is None:
+        return _same, _same
+    columns = EvidenceRecord.__table__.c
+    as_id = columns.id.type.bind_processor(dialect) or _same
+    as_time = columns.occurred_at.type.bind_processor(dialect) or _same
+    if dialect.name == "sqlite":
+        as_time = sqlite_time  # the same text, written by C code (a test holds them equal)
+    return as_id, as_time
+
+
+def sqlite_time(value: datetime) -> str:
+    """What the ORM stores on SQLite for an aware datetime: the naive UTC time as the sqlite3
+    driver adapts it (ISO 8601 with a space; microseconds only when there are some)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _insert_records(
+    session: Session,
+    state: TreeState,
+    drafts: Sequence[rules.RecordDraft],
+    entries: list[bytes],
+    now: datetime,
+) -> None:
+    """Insert the record rows and their subject index entries through the driver: COPY on
+    PostgreSQL, executemany on SQLite (the ORM's per-row work cost more than the database's)."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(EvidenceRecord), rows)
+    raw: Any = connection.connection.driver_connection  # inside the session's transaction
+    first, run = state.size, state.indexed_size
+    index = index_rows(run, first, drafts)
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cursor:
+            with cursor.copy(_COPY) as copy:
+                for row in record_rows(first, drafts, entries, now):
+                    copy.write_row(row)
+            with cursor.copy(_INDEX_COPY) as copy:
+                for row in index:
+                    copy.write_row(row)
         return
-    raw = connection.connection.driver_connection  # psycopg, inside the session's transaction
-    sql = f"COPY evidence_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(tuple(row[c] for c in RECORD_COLUMNS))
+    raw.executemany(_INSERT, record_rows(first, drafts, entries, now, connection.dialect))
+    raw.executemany(_INDEX_INSERT, index)
 
 
-def record_row(seq: int, draft: rules.RecordDraft, entry: str, now: datetime) -> dict[str, Any]:
-    """The evidence_record row of a draft placed at ``seq``."""
-    subjects = draft.subjects
-    return {
-        "seq": seq,
-        "id": draft.record_id,
-        "kind": draft.kind,
-        "occurred_at": draft.occurred_at,
-        "recorded_at": now,
-        "tenant_id": draft.tenant_id,
-        "live_session_id": subjects.get("live_session"),
-        "room_id": subjects.get("room"),
-        "order_id": subjects.get("order"),
-        "complaint_id": subjects.get("complaint"),
-        "party_id": subjects.get("party"),
-        "source_event_id": draft.source_event_id,
-        "entry": entry,
-        "erased_at": None,
-    }
+def subject_seqs(subject_type: str, subject_id: str) -> Select[int]:
+    """The positions of every record naming the subject: one index seek per run."""
+    runs = union_all(
+        select(EvidenceIndexRun.first_seq),
+        select(EvidenceTree.indexed_size).where(EvidenceTree.id == TREE_ROW),
+    )
+    return select(EvidenceSubjectIndex.seq).where(
+        EvidenceSubjectIndex.run.in_(runs),
+        EvidenceSubjectIndex.subject_type == subject_type,
+        EvidenceSubjectIndex.subject_id == subject_id,
+    )
 
 
 def _upsert_tiles(session: Session, tiles: dict[merkle.TileKey, bytes]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, LargeBinary, String, Text, text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveguard.db.base import Base
@@ -14,47 +14,51 @@ from liveguard.db.types import new_id
 
 
 class EvidenceRecord(Base):
-    """One leaf of the log. ``entry`` is the canonical text the leaf hash covers; the other
-    columns are copies for querying and are never trusted for display or verification."""
+    """One leaf of the log. ``entry`` is the canonical text the leaf hash covers (its subjects
+    included); the other columns are copies for querying, never trusted for display or
+    verification. Only time-ordered keys are indexed here, so appends write at the end of every
+    B-tree (subject look-ups: EvidenceSubjectIndex)."""
 
     __tablename__ = "evidence_record"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # INTEGER on SQLite makes seq the rowid itself: one B-tree fewer to write per record.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     id: Mapped[uuid.UUID] = mapped_column(unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     tenant_id: Mapped[uuid.UUID | None]
-    live_session_id: Mapped[str | None] = mapped_column(String(64))
-    room_id: Mapped[str | None] = mapped_column(String(64))
-    order_id: Mapped[str | None] = mapped_column(String(64))
-    complaint_id: Mapped[str | None] = mapped_column(String(64))
-    party_id: Mapped[str | None] = mapped_column(String(64))
-    source_event_id: Mapped[uuid.UUID | None]
     entry: Mapped[str | None] = mapped_column(Text)  # None once retention has erased it
-    erased_at: Mapped[datetime | None]
 
-    # Partial indexes: a live comment names a session and a room, not an order or a complaint,
-    # so each record touches only the indexes of the subjects it has (appends stay cheap).
-    __table_args__ = (
-        *(
-            Index(
-                f"ix_evidence_record_{name}",
-                f"{name}_id",
-                "occurred_at",
-                sqlite_where=text(f"{name}_id IS NOT NULL"),
-                postgresql_where=text(f"{name}_id IS NOT NULL"),
-            )
-            for name in ("live_session", "room", "order", "complaint", "party")
-        ),
-        Index(
-            "uq_evidence_record_source_event_id",
-            "source_event_id",
-            unique=True,
-            sqlite_where=text("source_event_id IS NOT NULL"),
-            postgresql_where=text("source_event_id IS NOT NULL"),
-        ),
-    )
+
+class EvidenceSubjectIndex(Base):
+    """Which records name a subject, in *runs* of about ``log.INDEX_RUN`` consecutive records.
+
+    Every entry's key starts with its run (the run's first position), so a batch's entries land
+    in the few pages of the open run at the end of the index. Keyed by subject alone, a batch of
+    live comments from many rooms dirtied about one page per record, and durable appends were
+    bound by writing those pages. A look-up seeks once per run (``log.subject_seqs``)."""
+
+    __tablename__ = "evidence_subject_index"
+
+    run: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    subject_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class EvidenceIndexRun(Base):
+    """A closed run of the subject index: records [first_seq, end_seq). The open run starts at
+    ``EvidenceTree.indexed_size``."""
+
+    __tablename__ = "evidence_index_run"
+
+    first_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    end_seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class EvidenceMediaLink(Base):
@@ -85,6 +89,7 @@ class EvidenceTree(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     root_hash: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime]
+    indexed_size: Mapped[int] = mapped_column(BigInteger, server_default="0")  # open run's start
 
 
 class SignedHead(Base):

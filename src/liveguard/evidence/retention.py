@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from liveguard import audit
 from liveguard.access import Principal
 from liveguard.errors import Conflict, InvalidInput, NotFound
+from liveguard.evidence import log as evidence_log
 from liveguard.evidence import rules
 from liveguard.evidence.media import MediaRetained, MediaStore
 from liveguard.evidence.models import (
@@ -31,7 +32,6 @@ from liveguard.evidence.models import (
     RetentionSegment,
     SignedHead,
 )
-from liveguard.evidence.service import SUBJECT_COLUMNS
 
 COMPLETING_SUBJECTS = ("order", "live_session", "complaint")
 
@@ -59,7 +59,7 @@ def place_hold(
 ) -> LegalHold:
     """Put everything recorded for a subject on legal hold (诉讼保全): nothing of it is erased."""
     by.require("evidence.hold")
-    if subject_type not in SUBJECT_COLUMNS:
+    if subject_type not in rules.SUBJECT_TYPES:
         raise InvalidInput(f"未知的对象类型：{subject_type}", code="evidence.invalid_subject")
     reason = " ".join(reason.split())
     if not reason:
@@ -134,11 +134,12 @@ def run_retention(
         (h.subject_type, h.subject_id)
         for h in session.scalars(select(LegalHold).where(LegalHold.released_at.is_(None)))
     }
+    last_days: dict[tuple[str, str], date] = {}  # each subject's last day, looked up once a run
     for first, end in segments(session):
         if (first, end) in erased:
             continue
         report.segments_checked += 1
-        verdict = _segment_until(session, first, end, holds)
+        verdict = _segment_until(session, first, end, holds, last_days)
         if verdict is None:
             report.held += 1
             continue
@@ -153,22 +154,29 @@ def run_retention(
 
 
 def _segment_until(
-    session: Session, first: int, end: int, holds: set[tuple[str, str]]
+    session: Session,
+    first: int,
+    end: int,
+    holds: set[tuple[str, str]],
+    last_days: dict[tuple[str, str], date],
 ) -> date | None:
     """The last day the segment must be kept; None when a record in it is on legal hold."""
     rows = session.execute(
-        select(EvidenceRecord.kind, EvidenceRecord.occurred_at, *SUBJECT_COLUMNS.values()).where(
+        select(EvidenceRecord.kind, EvidenceRecord.occurred_at, EvidenceRecord.entry).where(
             EvidenceRecord.seq >= first, EvidenceRecord.seq < end, EvidenceRecord.entry.is_not(None)
         )
     ).all()
     until = date.min
-    for kind, occurred_at, *refs in rows:
-        subjects = {(t, r) for t, r in zip(SUBJECT_COLUMNS, refs, strict=True) if r is not None}
+    for kind, occurred_at, entry in rows:
+        subjects = set(rules.entry_subjects(entry or "{}").items())
         if subjects & holds:
             return None
+        for subject in subjects - last_days.keys():
+            if subject[0] in COMPLETING_SUBJECTS:
+                last_days[subject] = _last_activity(session, *subject)
         completed = max(
             [rules.china_day(occurred_at)]
-            + [_last_activity(session, t, r) for t, r in subjects if t in COMPLETING_SUBJECTS]
+            + [last_days[s] for s in subjects if s[0] in COMPLETING_SUBJECTS]
         )
         until = max(until, rules.retain_until(kind, completed))
     return until
@@ -178,7 +186,7 @@ def _last_activity(session: Session, subject_type: str, subject_id: str) -> date
     """The day of the subject's last record: when its transaction completed or stream ended."""
     last = session.scalar(
         select(func.max(EvidenceRecord.occurred_at)).where(
-            SUBJECT_COLUMNS[subject_type] == subject_id
+            EvidenceRecord.seq.in_(evidence_log.subject_seqs(subject_type, subject_id))
         )
     )
     return rules.china_day(last) if last is not None else date.min
@@ -190,7 +198,7 @@ def _erase(session: Session, first: int, end: int, until: date, now: datetime) -
         .where(
             EvidenceRecord.seq >= first, EvidenceRecord.seq < end, EvidenceRecord.entry.is_not(None)
         )
-        .values(entry=None, erased_at=now)
+        .values(entry=None)
     )
     session.add(RetentionSegment(first_seq=first, end_seq=end, retain_until=until, erased_at=now))
     audit.record(

@@ -8,12 +8,13 @@ logistics, after-sales kept ≥ 3 years from completion).
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+
+import orjson
 
 from liveguard.clock import CHINA_TZ
 from liveguard.errors import InvalidInput
@@ -21,6 +22,8 @@ from liveguard.errors import InvalidInput
 ENVELOPE_VERSION = 1
 MAX_ENTRY_BYTES = 256 * 1024
 MIN_RETENTION_YEARS = 3  # 直播营销服务规范 7.2.9; Order 117 Art. 16
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before any live commerce; far-off years are typos
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 
 KINDS = frozenset(
     {
@@ -75,22 +78,32 @@ class RecordDraft:
     subjects: dict[str, str]
     payload: dict[str, Any]
     media: tuple[MediaLink, ...] = ()
-    source_event_id: uuid.UUID | None = None
 
 
 def check_json_value(value: Any, path: str = "payload") -> None:
     """Only JSON that canonicalises unambiguously: no floats (amounts go as decimal strings)."""
-    if value is None or isinstance(value, (bool, str)):
+    kind = type(value)
+    if kind is str or kind is bool or value is None:  # the common leaves, checked first
+        return
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or _in_bmp(key)):
+                raise _bad(f"{path}: keys must be strings of the Basic Multilingual Plane")
+            if type(item) is not str:
+                check_json_value(item, f"{path}.{key}")
+        return
+    _check_other(value, path)
+
+
+def _check_other(value: Any, path: str) -> None:
+    if isinstance(value, (bool, str)):
         return
     if isinstance(value, int):
         if abs(value) > 2**53:
             raise _bad(f"{path}: integers above 2^53 must be sent as strings")
         return
     if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str) or any(ord(c) > 0xFFFF for c in key):
-                raise _bad(f"{path}: keys must be strings of the Basic Multilingual Plane")
-            check_json_value(item, f"{path}.{key}")
+        check_json_value(dict(value), path)
         return
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -101,9 +114,23 @@ def check_json_value(value: Any, path: str = "payload") -> None:
     raise _bad(f"{path}: unsupported value of type {type(value).__name__}")
 
 
+def _in_bmp(text: str) -> bool:
+    return all(ord(c) <= 0xFFFF for c in text)
+
+
 def canonical_json(value: Any) -> str:
     """RFC 8785 (JCS) text for the values check_json_value admits: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_bytes(value).decode("utf-8")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The UTF-8 bytes of :func:`canonical_json` (orjson writes exactly what
+    ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes for the
+    values check_json_value admits, about three times as fast; a test holds the two equal)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:  # an unpaired surrogate: not valid Unicode
+        raise _bad("text contains an unpaired surrogate (not valid Unicode)") from exc
 
 
 def check_draft(draft: RecordDraft) -> None:
@@ -112,6 +139,8 @@ def check_draft(draft: RecordDraft) -> None:
         raise _bad(f"unknown record kind {draft.kind!r}")
     if draft.occurred_at.tzinfo is None:
         raise _bad("occurred_at needs a UTC offset")
+    if not EARLIEST <= draft.occurred_at <= LATEST:
+        raise _bad("occurred_at must lie between the years 2000 and 9998")
     for name, ref in draft.subjects.items():
         if name not in SUBJECT_TYPES:
             raise _bad(f"unknown subject type {name!r} (one of {', '.join(SUBJECT_TYPES)})")
@@ -125,27 +154,40 @@ def check_draft(draft: RecordDraft) -> None:
 
 def envelope(draft: RecordDraft) -> str:
     """The canonical entry text: exactly the bytes the leaf hash covers."""
+    return encode_entry(draft).decode("utf-8")
+
+
+def encode_entry(draft: RecordDraft) -> bytes:
+    """The canonical entry as UTF-8 bytes, the leaf hash's input; refuses oversized records."""
+    occurred = draft.occurred_at
+    if occurred.tzinfo is not UTC:
+        occurred = occurred.astimezone(UTC)
     doc = {
         "v": ENVELOPE_VERSION,
-        "id": str(draft.record_id),
-        "kind": draft.kind,
-        "occurred_at": draft.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "tenant": str(draft.tenant_id) if draft.tenant_id else None,
-        "subjects": dict(sorted(draft.subjects.items())),
+        "id": draft.record_id,  # orjson writes UUIDs as str() and UTC datetimes as
+        "kind": draft.kind,  # isoformat() with "Z": the same text, written in Rust
+        "occurred_at": occurred,
+        "tenant": draft.tenant_id,
+        "subjects": draft.subjects,
         "payload": draft.payload,
         "media": [
             {"sha256": m.sha256, "size": m.size, "content_type": m.content_type}
             for m in draft.media
         ],
     }
-    text = canonical_json(doc)
     try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError as exc:
+        entry = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
+    except orjson.JSONEncodeError as exc:
         raise _bad("text contains an unpaired surrogate (not valid Unicode)") from exc
-    if size > MAX_ENTRY_BYTES:
+    if len(entry) > MAX_ENTRY_BYTES:
         raise _bad(f"record larger than {MAX_ENTRY_BYTES // 1024} KiB; put large content in media")
-    return text
+    return entry
+
+
+def entry_subjects(entry: str) -> dict[str, str]:
+    """The subjects an entry names (the entry is the record; its columns are only copies)."""
+    subjects = orjson.loads(entry).get("subjects") or {}
+    return {str(k): str(v) for k, v in subjects.items()}
 
 
 def retain_until(kind: str, completed_on: date) -> date:

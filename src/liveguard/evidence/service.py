@@ -28,14 +28,6 @@ from liveguard.evidence.models import (
 )
 from liveguard.evidence.verifier import VerificationError, verify_head_signature, verify_inclusion
 
-SUBJECT_COLUMNS = {
-    "live_session": EvidenceRecord.live_session_id,
-    "room": EvidenceRecord.room_id,
-    "order": EvidenceRecord.order_id,
-    "complaint": EvidenceRecord.complaint_id,
-    "party": EvidenceRecord.party_id,
-}
-
 
 @dataclass(frozen=True)
 class Recorded:
@@ -63,6 +55,11 @@ RECORDED: dict[str, Recorded] = {
 }
 
 
+def event_record_id(event_id: uuid.UUID) -> uuid.UUID:
+    """The id of the record of a bus event: derived from the event's, so redelivery is a no-op."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"liveguard:event:{event_id}")
+
+
 def draft_from_event(event: Event) -> rules.RecordDraft:
     """The record for a bus event on the recorded list."""
     spec = RECORDED[event.kind]
@@ -72,20 +69,19 @@ def draft_from_event(event: Event) -> rules.RecordDraft:
         if payload.get(f"{name}_id"):
             subjects.setdefault(name, str(payload[f"{name}_id"]))
     return rules.RecordDraft(
-        record_id=uuid.uuid5(uuid.NAMESPACE_URL, f"liveguard:event:{event.event_id}"),
+        record_id=event_record_id(event.event_id),
         kind=spec.kind,
         occurred_at=event.occurred_at,
         tenant_id=event.tenant_id,
         subjects=subjects,
         payload={"event": event.kind, **payload},
-        source_event_id=event.event_id,
     )
 
 
 def record_event(session: Session, event: Event, now: datetime) -> None:
     """Bus handler body: append the event unless it is already in the log."""
     exists = session.scalar(
-        select(EvidenceRecord.seq).where(EvidenceRecord.source_event_id == event.event_id)
+        select(EvidenceRecord.seq).where(EvidenceRecord.id == event_record_id(event.event_id))
     )
     if exists is None:
         evidence_log.append_records(session, [draft_from_event(event)], now=now)
@@ -148,11 +144,12 @@ def timeline(
 ) -> tuple[list[EvidenceRecord], int]:
     """Everything recorded for one subject, in time order (调阅回放)."""
     principal.require("evidence.read")
-    column = SUBJECT_COLUMNS.get(subject_type)
-    if column is None:
+    if subject_type not in rules.SUBJECT_TYPES:
         raise InvalidInput(f"未知的对象类型：{subject_type}", code="evidence.invalid_subject")
     stmt = scoped(
-        select(EvidenceRecord).where(column == subject_id),
+        select(EvidenceRecord).where(
+            EvidenceRecord.seq.in_(evidence_log.subject_seqs(subject_type, subject_id))
+        ),
         principal,
         "evidence.read",
         tenant=EvidenceRecord.tenant_id,
@@ -261,7 +258,7 @@ def _entry_chunks(
     last = -1
     while True:
         rows = connection.execute(
-            select(EvidenceRecord.seq, EvidenceRecord.entry, EvidenceRecord.erased_at)
+            select(EvidenceRecord.seq, EvidenceRecord.entry)
             .where(EvidenceRecord.seq > last)
             .order_by(EvidenceRecord.seq)
             .limit(chunk)
@@ -272,9 +269,9 @@ def _entry_chunks(
             (
                 int(seq),
                 entry,
-                erased_at is not None and any(a <= seq < b for a, b in erased_ranges),
+                entry is None and any(a <= seq < b for a, b in erased_ranges),
             )
-            for seq, entry, erased_at in rows
+            for seq, entry in rows
         ]
         last = int(rows[-1][0])
 
