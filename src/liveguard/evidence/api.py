@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from liveguard.db.types import new_id
 from liveguard.evidence import heads, package, retention, rules, service
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import MediaDep, SignerDep
@@ -90,7 +91,7 @@ def append_records(
     """Append records (in order, one transaction); each becomes a leaf of the Merkle log."""
     drafts = [
         rules.RecordDraft(
-            record_id=r.id or uuid.uuid4(),
+            record_id=r.id or new_id(),  # time-ordered: appends stay at the end of the id index
             kind=r.kind,
             occurred_at=r.occurred_at,
             tenant_id=r.tenant_id,
