@@ -25,7 +25,7 @@ from liveguard.errors import InvalidInput
 from liveguard.evidence import handlers, heads, merkle, rules, service
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import signer_of
-from liveguard.evidence.models import EvidenceRecord, SignedHead
+from liveguard.evidence.models import EvidenceRecord, EvidenceTile, SignedHead
 from liveguard.evidence.verifier import verify_head_signature, verify_inclusion
 from liveguard.identity import service as identity_service
 from liveguard.web.context import AppContext
@@ -429,6 +429,39 @@ def test_a_changed_level_one_tile_is_found(ctx: AppContext) -> None:
         d=flip(data, merkle.HASH_SIZE + 31),
     )
     assert_fails_at(verify(ctx), 0, "哈希瓦片", "层 1")
+
+
+def test_a_changed_interior_node_of_a_full_tile_is_found(ctx: AppContext) -> None:
+    append_many(ctx, 600)
+    sign(ctx)
+    data = tile(ctx, 0, 1)
+    assert len(data) == (2 * merkle.TILE_WIDTH - 1) * merkle.HASH_SIZE  # bottom row + interior
+    execute(
+        ctx,
+        "UPDATE evidence_tile SET data = :d WHERE level = 0 AND idx = 1",
+        d=flip(data, merkle.FULL_TILE + 40 * merkle.HASH_SIZE + 3),
+    )
+    assert_fails_at(verify(ctx), merkle.TILE_WIDTH, "哈希瓦片", "层 0")
+
+
+def test_proofs_read_from_interiors_equal_proofs_folded_from_the_bottom_rows(
+    ctx: AppContext,
+) -> None:
+    append_many(ctx, 700)
+    with ctx.db.session() as session:
+        stored = evidence_log.reader(session)
+        bottoms = {
+            (level, idx): bytes(data[: merkle.FULL_TILE])
+            for level, idx, data in session.execute(
+                select(EvidenceTile.level, EvidenceTile.idx, EvidenceTile.data)
+            )
+        }
+        folded = merkle.HashReader(lambda lv, ix: bottoms.get((lv, ix), b""), 700)
+        for leaf in (0, 1, 255, 256, 300, 511, 512, 699):
+            assert stored.inclusion_proof(leaf) == folded.inclusion_proof(leaf)
+        for first in (1, 3, 256, 257, 512, 600):
+            assert stored.consistency_proof(first) == folded.consistency_proof(first)
+        assert stored.root() == folded.root()
 
 
 def test_a_truncated_tile_is_found(ctx: AppContext) -> None:

@@ -20,7 +20,7 @@ from liveguard.access import Principal
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence import merkle, rules, service
 from liveguard.evidence.heads import Signer, sign_head
-from liveguard.evidence.models import EvidenceIndexRun, EvidenceRecord, EvidenceTree
+from liveguard.evidence.models import EvidenceIndexRun, EvidenceRecord, EvidenceTile, EvidenceTree
 from liveguard.settings import Settings, load_settings
 from tests.conftest import PG_ADMIN_URL, service_unavailable
 
@@ -93,10 +93,10 @@ def fill_old_log(engine: Engine, count: int) -> None:
                     "entry": entry.decode(),
                 },
             )
-        for (level, idx), data in changed.items():
+        for (level, idx), data in changed.items():  # as 0002 stored them: no interiors
             conn.execute(
                 text("INSERT INTO evidence_tile (level, idx, data) VALUES (:l, :i, :d)"),
-                {"l": level, "i": idx, "d": data},
+                {"l": level, "i": idx, "d": data[: merkle.FULL_TILE]},
             )
         conn.execute(
             text("UPDATE evidence_tree SET size = :n, root_hash = :r"), {"n": size, "r": root}
@@ -124,34 +124,37 @@ def timeline_seqs(settings: Settings, subject_type: str, subject_id: str) -> lis
 def test_upgrade_keeps_every_record_findable_and_verifiable(old_database: Settings) -> None:
     bootstrap.run_migrations(old_database, lambda cfg: command.upgrade(cfg, "0002_evidence_log"))
     engine = create_engine(old_database.database_url)
-    fill_old_log(engine, 40)
+    fill_old_log(engine, 300)  # one full tile, which 0005 gives its interior
     engine.dispose()
 
     bootstrap.upgrade_database(old_database)
 
-    expected = [i for i in range(40) if i % 3 == 1]
+    expected = [i for i in range(300) if i % 3 == 1]
     assert timeline_seqs(old_database, "live_session", "s-1") == expected
-    assert timeline_seqs(old_database, "room", "r-0") == list(range(0, 40, 2))
+    assert timeline_seqs(old_database, "room", "r-0") == list(range(0, 300, 2))
     ctx = bootstrap.build_context(old_database)
     signer = Signer(Ed25519PrivateKey.generate())
     try:
         with ctx.db.unit_of_work() as uow:  # appends after the upgrade open a new run
-            evidence_log.append_records(uow.session, [draft(i) for i in range(40, 46)], now=AT)
+            evidence_log.append_records(uow.session, [draft(i) for i in range(300, 306)], now=AT)
             sign_head(uow.session, signer, now=AT)
             uow.commit()
         with ctx.db.session() as session:
             tree = session.get(EvidenceTree, evidence_log.TREE_ROW)
             assert tree is not None
-            assert (tree.size, tree.indexed_size) == (46, 40)
-            assert session.scalars(select(EvidenceIndexRun.end_seq)).all() == [40]
+            assert (tree.size, tree.indexed_size) == (306, 300)
+            assert session.scalars(select(EvidenceIndexRun.end_seq)).all() == [300]
+            full = session.scalar(select(EvidenceTile.data).where(EvidenceTile.idx == 0))
+            assert full is not None
+            assert full[merkle.FULL_TILE :] == merkle.tile_interior(full[: merkle.FULL_TILE])
     finally:
         ctx.db.dispose()
-    assert timeline_seqs(old_database, "live_session", "s-1") == [*expected, 40, 43]
+    assert timeline_seqs(old_database, "live_session", "s-1") == [*expected, 301, 304]
     db = bootstrap.build_database(old_database)
     with db.session() as session:
         report = service.verify_log(session, signer.public_pem)
     db.dispose()
-    assert (report.checked, report.heads_checked, report.problem) == (46, 1, None)
+    assert (report.checked, report.heads_checked, report.problem) == (306, 1, None)
 
 
 def test_downgrade_puts_the_subject_columns_back(old_database: Settings) -> None:

@@ -2,9 +2,10 @@
 
 Hashes are kept in *tiles* (as in C2SP tlog-tiles): tile (L, t) holds up to 256 hashes of tree
 level 8·L, namely nodes 256·t … 256·t+255 of that level. Level-0 tiles hold the leaf hashes. A
-full tile never changes again; only the right-most tile of each tile level grows. Any perfect
-subtree hash is one tile read plus at most 127 hash operations, so proofs stay fast at any size
-while the database holds one tile row per 256 leaves.
+full tile never changes again and is stored with its *interior* (the 255 nodes above its bottom
+row); only the right-most tile of each tile level grows. Any perfect subtree hash is then one
+tile read, plus at most 127 hash operations inside a right-most partial tile, so proofs stay fast
+at any size while the database holds one tile row per 256 leaves.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = ["LEAF_PREFIX", "HashReader", "append", "leaf_hash", "node_hash"]
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT  # hashes per full tile
 HASH_SIZE = 32
+FULL_TILE = TILE_WIDTH * HASH_SIZE  # bytes of a full tile's bottom row
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 TileKey = tuple[int, int]
@@ -31,6 +33,26 @@ TileFetchMany = Callable[[set[TileKey]], dict[TileKey, bytes]]
 def largest_power_of_two_below(n: int) -> int:
     """The k of RFC 9162: the largest power of two strictly smaller than n (n > 1)."""
     return 1 << ((n - 1).bit_length() - 1)
+
+
+def tile_interior(bottom: bytes) -> bytes:
+    """The 255 nodes above a full tile's bottom row, level by level (128, 64, …, 1 hashes).
+
+    A full tile never changes, so appends store its interior beside it (the fold they do anyway
+    to push the tile's root up) and proofs slice subtree hashes out of it instead of re-hashing.
+    """
+    row = [bottom[i : i + HASH_SIZE] for i in range(0, len(bottom), HASH_SIZE)]
+    out: list[bytes] = []
+    while len(row) > 1:
+        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+        out.extend(row)
+    return b"".join(out)
+
+
+def interior_node(interior: bytes, rest: int, j: int) -> bytes:
+    """Node ``j`` of level ``rest`` (1–8) above a full tile's bottom row, out of its interior."""
+    at = (TILE_WIDTH - (TILE_WIDTH >> (rest - 1)) + j) * HASH_SIZE
+    return interior[at : at + HASH_SIZE]
 
 
 def fold_perfect(hashes: bytes) -> bytes:
@@ -132,12 +154,14 @@ class HashReader(_ProofPlan):
         first = index << rest  # position of the subtree's first node on level 8·tile_level
         tile_index, offset = divmod(first, TILE_WIDTH)
         data = self._tile(tile_level, tile_index)
+        if rest and len(data) > FULL_TILE:  # a full tile stored with its interior
+            return interior_node(data[FULL_TILE:], rest, offset >> rest)
         chunk = data[offset * HASH_SIZE : (offset + (1 << rest)) * HASH_SIZE]
         if len(chunk) != (1 << rest) * HASH_SIZE:
             raise LookupError(f"subtree ({height}, {index}) is not in the stored tiles")
         value = fold_perfect(chunk)
         self._memo[key] = value
-        if len(data) == TILE_WIDTH * HASH_SIZE:
+        if len(data) >= FULL_TILE:
             self._shared[key] = value
         return value
 
@@ -216,13 +240,16 @@ def append(
     while row:
         first_tile, offset = divmod(start, TILE_WIDTH)
         data = (fetch(level, first_tile)[: offset * HASH_SIZE] if offset else b"") + row
-        full_tile_bytes = TILE_WIDTH * HASH_SIZE
         ups: list[bytes] = []
-        for i in range(0, len(data), full_tile_bytes):
-            tile = data[i : i + full_tile_bytes]
-            changed[(level, first_tile + i // full_tile_bytes)] = tile
-            if len(tile) == full_tile_bytes:
-                ups.append(fold_perfect(tile))
+        for i in range(0, len(data), FULL_TILE):
+            tile = data[i : i + FULL_TILE]
+            key = (level, first_tile + i // FULL_TILE)
+            if len(tile) == FULL_TILE:
+                interior = tile_interior(tile)
+                changed[key] = tile + interior
+                ups.append(interior[-HASH_SIZE:])
+            else:
+                changed[key] = tile
         level, start, row = level + 1, first_tile, b"".join(ups)
     return size + len(leaves), changed
 
