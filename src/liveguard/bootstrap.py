@@ -45,6 +45,7 @@ from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
 from liveguard.registry import api as registry_api
+from liveguard.registry import console as registry_console
 from liveguard.registry import deps as registry_deps
 from liveguard.registry import handlers as registry_handlers
 from liveguard.registry import jobs as registry_jobs
@@ -118,6 +119,9 @@ DOMAINS: tuple[DomainParts, ...] = (
         package=registry,
         grants=registry.GRANTS,
         api_routers=registry_api.ROUTERS,
+        console_routers=registry_console.ROUTERS,
+        nav=registry_console.NAV,
+        tiles=registry_console.TILES,
         handlers=registry_handlers.HANDLERS,
         services=registry_deps.build_services,
         jobs=registry_jobs.jobs,

@@ -23,7 +23,16 @@ PACKAGE = bootstrap.PACKAGE
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 LITERAL = re.compile(r"""_\(\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
 # Modules whose messages reach console pages (CLI output is not the console's business).
-MESSAGE_SOURCES = ["identity", "audit", "evidence", "aftersales", "security", "web", "errors.py"]
+MESSAGE_SOURCES = [
+    "identity",
+    "audit",
+    "evidence",
+    "aftersales",
+    "registry",
+    "security",
+    "web",
+    "errors.py",
+]
 SKIPPED_SOURCES = {"cli.py"}
 
 

@@ -19,7 +19,7 @@ from liveguard.registry.rules import AGE_BASIS, DOCUMENT_TYPES, STREAMING_KINDS
 
 REVERIFY_MONTHS = 6  # Order 117: operator information re-verified every six months
 REVERIFY_BASIS = "《直播电商监督管理办法》（市场监管总局令第 117 号）：经营者信息每六个月核验一次"
-TRAINING_BASIS = "直播营销服务规范 7.1.1；《直播电商监督管理办法》：首播前培训、每年复训"
+TRAINING_BASIS = "直播营销服务规范 7.1.1，《直播电商监督管理办法》：首播前培训、每年复训"
 
 
 @dataclass(frozen=True)
@@ -54,23 +54,23 @@ _BY_KIND: dict[str, tuple[Requirement, ...]] = {
 }
 _FOOD = ("food_business_licence", "food_production_licence")
 _BY_CATEGORY: dict[str, Requirement] = {
-    "food": Requirement("food", _FOOD, "食品安全法 第三十五条；直播营销服务规范 7.3.1", "food"),
+    "food": Requirement("food", _FOOD, "食品安全法 第三十五条，直播营销服务规范 7.3.1", "food"),
     "health_food": Requirement(
         "health_food",
         _FOOD,
-        "食品安全法 第三十五条、第七十四条；直播营销服务规范 7.3.1",
+        "食品安全法 第三十五条、第七十四条，直播营销服务规范 7.3.1",
         "health_food",
     ),
     "drug": Requirement(
         "drug",
         ("drug_business_licence",),
-        "药品管理法 第五十一条、第六十二条；直播营销服务规范 7.3.1",
+        "药品管理法 第五十一条、第六十二条，直播营销服务规范 7.3.1",
         "drug",
     ),
     "medical_device": Requirement(
         "medical_device",
         ("medical_device_licence",),
-        "医疗器械监督管理条例 第四十一条、第四十二条；直播营销服务规范 7.3.1",
+        "医疗器械监督管理条例 第四十一条、第四十二条，直播营销服务规范 7.3.1",
         "medical_device",
     ),
 }

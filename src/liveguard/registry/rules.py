@@ -357,7 +357,7 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         DocumentType(
             "business_licence",
             "营业执照",
-            "直播营销服务规范 5.2、7.2.8；电子商务法 第十五条",
+            "直播营销服务规范 5.2、7.2.8，电子商务法 第十五条",
             validate_uscc,
         ),
         DocumentType(
@@ -373,27 +373,27 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         DocumentType(
             "food_business_licence",
             "食品经营许可证",
-            "食品安全法 第三十五条；直播营销服务规范 7.3.1",
+            "食品安全法 第三十五条，直播营销服务规范 7.3.1",
             validate_food_business_licence,
             until_required=True,
         ),
         DocumentType(
             "food_production_licence",
             "食品生产许可证",
-            "食品安全法 第三十五条；食品生产许可管理办法 第二十九条",
+            "食品安全法 第三十五条，食品生产许可管理办法 第二十九条",
             validate_food_production_licence,
             until_required=True,
         ),
         DocumentType(
             "drug_business_licence",
             "药品经营许可证",
-            "药品管理法 第五十一条；直播营销服务规范 7.3.1",
+            "药品管理法 第五十一条，直播营销服务规范 7.3.1",
             validate_drug_licence,
             until_required=True,
         ),
         DocumentType(
             "medical_device_licence",
-            "医疗器械经营许可（备案）凭证",
+            "医疗器械经营许可证或备案凭证",
             "医疗器械监督管理条例 第四十一条、第四十二条",
             validate_device_licence,
         ),
@@ -407,7 +407,7 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         DocumentType(
             "resident_id",
             "居民身份证",
-            "直播营销服务规范 7.1.2 a；GB 11643—1999",
+            "直播营销服务规范 7.1.2 a，GB 11643—1999",
             validate_free_text,  # replaced by the date-aware check in check_number
             personal=True,
         ),
