@@ -11,13 +11,12 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, bindparam, insert, select, tuple_, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -203,12 +202,12 @@ def record_rows(
 
 
 def index_rows(run: int, first: int, drafts: Sequence[rules.RecordDraft]) -> list[Row]:
-    """The evidence_subject_index rows of drafts placed from ``first`` on, in key order."""
-    return sorted(
+    """The evidence_subject_index rows of drafts placed from ``first`` on."""
+    return [
         (run, subject, ref, seq)
         for seq, draft in enumerate(drafts, start=first)
         for subject, ref in draft.subjects.items()
-    )
+    ]
 
 
 def _same(value: Any) -> Any:
@@ -272,18 +271,23 @@ def subject_seqs(subject_type: str, subject_id: str) -> Select[int]:
     )
 
 
+_TILE_UPSERT = (
+    "INSERT INTO evidence_tile (level, idx, data) VALUES ({m}, {m}, {m}) "
+    "ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data"
+)
+
+
 def _upsert_tiles(session: Session, tiles: dict[merkle.TileKey, bytes]) -> None:
+    """Write the tiles an append changed (through the driver: a few rows, once per batch)."""
     if not tiles:
         return
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    rows = [{"level": lv, "idx": ix, "data": data} for (lv, ix), data in tiles.items()]
-    stmt = make(EvidenceTile).values(rows)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["level", "idx"], set_={"data": stmt.excluded.data}
+    connection = session.connection()
+    raw: Any = connection.connection.driver_connection
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    with closing(raw.cursor()) as cursor:
+        cursor.executemany(
+            _TILE_UPSERT.format(m=mark), [(lv, ix, data) for (lv, ix), data in tiles.items()]
         )
-    )
 
 
 def get_record(session: Session, record_id: uuid.UUID) -> EvidenceRecord:
