@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from liveguard.access import Principal
 from liveguard.audit import AuditEvent
 from liveguard.demo import seed as demo
+from liveguard.evidence import media_of
 from liveguard.identity import Organisation, User, auth
+from liveguard.registry import Document, Party
 from liveguard.security import mask_address, mask_id_number, mask_phone
 from liveguard.web.context import AppContext
 
@@ -56,7 +58,12 @@ def seeded(ctx: AppContext, system: Principal) -> AppContext:
     """The demo platform, committed."""
     with ctx.db.unit_of_work() as uow:
         created = demo.seed(
-            uow.session, by=system, now=ctx.clock.now(), hasher=ctx.hasher, cipher=ctx.cipher
+            uow.session,
+            by=system,
+            now=ctx.clock.now(),
+            hasher=ctx.hasher,
+            cipher=ctx.cipher,
+            media=media_of(ctx),  # the registry's demo documents need their scans
         )
         uow.commit()
     assert created
@@ -126,6 +133,13 @@ def test_the_database_holds_no_plaintext_demo_pii(seeded: AppContext) -> None:
         assert all(u.phone_enc and u.phone_enc.startswith("pii1:") for u in stored)
         assert sum(1 for u in stored if u.id_number_enc) == 2
         assert sum(1 for u in stored if u.address_enc) == 3
+        hosts = uow.session.scalars(select(Party).where(Party.kind == "host")).all()
+        assert len(hosts) == 2
+        assert all(h.id_number_enc and h.id_number_enc.startswith("pii1:") for h in hosts)
+        assert all(h.phone_enc and h.phone_enc.startswith("pii1:") for h in hosts)
+        cards = uow.session.scalars(select(Document).where(Document.doc_type == "resident_id")).all()
+        assert len(cards) == 2
+        assert all(c.number is None and (c.number_enc or "").startswith("pii1:") for c in cards)
     assert storage_leaks(seeded) == []
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from liveguard.access import ROLES
 from liveguard.demo import seed as demo_seed
 from liveguard.errors import InvalidInput
+from liveguard.evidence import media_of
 from liveguard.web.context import CommandState
 
 demo_app = typer.Typer(help="Demo data (演示数据).", no_args_is_help=True)
@@ -37,6 +38,7 @@ def seed(
             now=app.clock.now(),
             hasher=app.hasher,
             cipher=app.cipher,
+            media=media_of(app),
         )
         uow.commit()
     out.print(

@@ -6,13 +6,16 @@ character so later checks accept them, but the birth dates and districts are mad
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveguard import registry
 from liveguard.access import Principal
+from liveguard.evidence import MediaRef, MediaStore
 from liveguard.identity import (
     Organisation,
     PersonalData,
@@ -99,9 +102,15 @@ PEOPLE: list[DemoPerson] = [
 
 
 def seed(
-    session: Session, *, by: Principal, now: datetime, hasher: PasswordHasher, cipher: PiiCipher
+    session: Session,
+    *,
+    by: Principal,
+    now: datetime,
+    hasher: PasswordHasher,
+    cipher: PiiCipher,
+    media: MediaStore | None = None,
 ) -> bool:
-    """Create the demo platform once; False when it already exists."""
+    """Create the demo platform once (its registry too, given a media store for the scans)."""
     admin_email = PEOPLE[0].email
     if session.scalars(select(User).where(User.email == admin_email)).first() is not None:
         return False
@@ -128,4 +137,270 @@ def seed(
             grant_membership(
                 session, user=user, org=orgs[person.org], role=person.role, by=by, now=now
             )
+    if media is not None:
+        seed_registry(session, by=by, now=now, cipher=cipher, media=media)
     return True
+
+
+# ----------------------------------------------------------------------------- registry (演示数据)
+
+# A one-page PDF saying what it is: the scans of the demo documents are fictitious.
+DEMO_SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 420 200]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 66>>stream\n"
+    b"BT /F1 16 Tf 30 100 Td (LiveGuard DEMO - fictitious scan) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+DEMO_DISCLOSURE = {
+    "platform": (
+        "400-000-2026",
+        "平台客服热线、在线客服；12315 投诉举报",
+        "浙江省杭州市西湖区演示路 1 号",
+    ),
+    "food": (
+        "400-100-2026",
+        "店铺在线客服、平台客服介入、消费者协会调解",
+        "云南省昆明市演示区菌菇街 8 号",
+    ),
+    "beauty": ("400-200-2026", "店铺在线客服、平台客服介入", "上海市徐汇区演示路 66 号"),
+    "digital": ("400-300-2026", "店铺在线客服、平台客服介入", "广东省深圳市南山区演示大道 9 号"),
+    "room": ("400-400-2026", "直播间客服、平台客服介入", "浙江省杭州市滨江区演示街 3 号"),
+    "mcn": ("400-500-2026", "机构客服、平台客服介入", "北京市朝阳区演示路 18 号"),
+}
+DEMO_CATEGORIES = {"food": ["food"], "beauty": ["cosmetics"], "digital": ["electronics"]}
+
+
+def demo_credit_code(n: int) -> str:
+    """A made-up unified social credit code with a valid GB 32100 check character."""
+    first17 = f"91330106MA2LG{n:04d}"
+    return first17 + registry.uscc_check_char(first17)
+
+
+def seed_registry(
+    session: Session, *, by: Principal, now: datetime, cipher: PiiCipher, media: MediaStore
+) -> bool:
+    """The demo platform's registry: admitted parties, hosts, a review queue, warnings."""
+    orgs = {
+        key: session.scalars(select(Organisation).where(Organisation.name == name)).one()
+        for key, _kind, name in ORGS
+        if key != "regulator"
+    }
+    parties = {key: registry.ensure_org_party(session, org, now=now) for key, org in orgs.items()}
+    if any(p is None or p.admission_status != "draft" for p in parties.values()):
+        return False  # already seeded (or changed by hand)
+    party = {key: p for key, p in parties.items() if p is not None}
+    scan = registry.store_scan(media, io.BytesIO(DEMO_SCAN), max_bytes=len(DEMO_SCAN), now=now)
+    today = now.date()
+    for key, (phone, channels, address) in DEMO_DISCLOSURE.items():
+        registry.set_disclosure(
+            session,
+            party[key],
+            changes={"cs_phone": phone, "dispute_channels": channels, "address": address},
+            by=by,
+            now=now,
+        )
+    for key, categories in DEMO_CATEGORIES.items():
+        registry.update_party(
+            session, party[key], by=by, now=now, cipher=cipher, categories=categories
+        )
+
+    def document(
+        key: str,
+        doc_type: str,
+        number: str,
+        issuer: str,
+        until: date | None,
+        *,
+        approve: bool = True,
+    ) -> None:
+        doc = registry.submit_document(
+            session,
+            party[key],
+            registry.DocumentInput(doc_type, number, issuer, date(2021, 3, 1), until),
+            by=by,
+            now=now,
+            cipher=cipher,
+            is_demo=True,
+        )
+        registry.attach_scan(session, doc, scan, by=by, party=party[key], now=now)
+        if approve:
+            registry.review_document(session, doc, by=by, now=now, decision="approve", reasons=[])
+
+    for n, key in enumerate(["platform", "food", "room", "mcn", "digital"], start=1):
+        document(
+            key,
+            "business_licence",
+            demo_credit_code(n),
+            "【演示】市场监督管理局",
+            None,
+            approve=key != "digital",
+        )
+    document(
+        "platform", "telecom_licence", "浙B2-20260001", "【演示】浙江省通信管理局", date(2031, 3, 1)
+    )
+    # The food shop's licence runs out in 20 days: the warning inbox has something to show.
+    document(
+        "food",
+        "food_business_licence",
+        "JY15301020012345",
+        "【演示】昆明市市场监督管理局",
+        today + timedelta(days=20),
+    )
+    for key in ["platform", "food", "room", "mcn", "digital"]:
+        registry.apply_for_admission(session, party[key], by=by, now=now, cipher=cipher)
+        if key != "digital":  # the digital shop waits in the review queue
+            registry.decide_admission(
+                session, party[key], by=by, now=now, action="approve", reasons=[], cipher=cipher
+            )
+    _seed_hosts(session, by=by, now=now, cipher=cipher, party=party, scan=scan)
+    registry.run_warnings(session, now=now, warn_days=30)
+    return True
+
+
+def _seed_hosts(
+    session: Session,
+    *,
+    by: Principal,
+    now: datetime,
+    cipher: PiiCipher,
+    party: dict[str, registry.Party],
+    scan: MediaRef,
+) -> None:
+    """The MCN's hosts: one qualified, one not yet trained; their signings, an entrustment."""
+    users = {
+        p.key: session.scalars(select(User).where(User.email == p.email)).one()
+        for p in PEOPLE
+        if p.key in ("host1", "host2")
+    }
+    course = registry.create_course(
+        session,
+        tenant_id=None,
+        code="LG-PRE-2026",
+        title="【演示】主播上岗培训（法规、广告用语、售后）",
+        kind="pre_stream",
+        minutes=240,
+        by=by,
+        now=now,
+        is_demo=True,
+    )
+    for person in (p for p in PEOPLE if p.key in ("host1", "host2")):
+        assert person.id_number is not None
+        host = registry.create_person(
+            session,
+            tenant_id=party["mcn"].tenant_id,
+            person=registry.PersonInput(
+                "host",
+                person.name.split()[-1],
+                person.id_number,
+                person.phone,
+                users[person.key].id,
+            ),
+            by=by,
+            now=now,
+            cipher=cipher,
+            is_demo=True,
+        )
+        card = registry.submit_document(
+            session,
+            host,
+            registry.DocumentInput(
+                "resident_id",
+                person.id_number,
+                "【演示】公安局",
+                date(2020, 1, 1),
+                date(2040, 1, 1),
+            ),
+            by=by,
+            now=now,
+            cipher=cipher,
+            is_demo=True,
+        )
+        registry.attach_scan(session, card, scan, by=by, party=host, now=now)
+        registry.review_document(session, card, by=by, now=now, decision="approve", reasons=[])
+        registry.record_manual_check(
+            session,
+            host,
+            by=by,
+            now=now,
+            cipher=cipher,
+            passed=True,
+            note="【演示】现场核验身份证原件",
+        )
+        registry.apply_for_admission(session, host, by=by, now=now, cipher=cipher)
+        registry.decide_admission(
+            session, host, by=by, now=now, action="approve", reasons=[], cipher=cipher
+        )
+        registry.create_relation(
+            session,
+            registry.RelationInput(
+                "signed_host",
+                party["mcn"].id,
+                host.id,
+                date(2026, 1, 1),
+                date(2028, 12, 31),
+                ("机构负责直播内容审核与违规处置（7.4.2）", "主播遵守平台规则与广告法"),
+                f"【演示】HT-2026-{person.key}",
+            ),
+            by=by,
+            now=now,
+        )
+        if person.key == "host1":  # trained, and entrusted to the food shop by the platform
+            registry.record_training(
+                session,
+                host,
+                course,
+                completed_on=now.date() - timedelta(days=30),
+                certificate_no="LG-2026-0001",
+                by=by,
+                now=now,
+            )
+            registry.create_relation(
+                session,
+                registry.RelationInput(
+                    "entrusted_host",
+                    party["food"].id,
+                    host.id,
+                    date(2026, 6, 1),
+                    None,
+                    ("山野鲜食直播带货",),
+                    reviewed_on=date(2026, 6, 1),
+                ),
+                by=by,
+                now=now,
+            )
+    registry.create_room(
+        session,
+        party_id=party["food"].id,
+        platform="抖音",
+        external_id="demo-room-1",
+        name="【演示】山野鲜食直播间",
+        by=by,
+        now=now,
+    )
+    supplier = registry.create_supplier(
+        session,
+        party_id=party["food"].id,
+        name="【演示】云南高山菌菇合作社",
+        credit_code=demo_credit_code(9),
+        categories=["food"],
+        evaluated_on=date(2026, 5, 10),
+        evaluation="资质齐全，现场考察与抽检合格（GB/T 33493）",
+        by=by,
+        now=now,
+    )
+    registry.record_acceptance(
+        session,
+        supplier,
+        product="云南高山菌菇礼盒 500g",
+        batch="2026-11-A",
+        quantity=500,
+        accepted_on=now.date() - timedelta(days=3),
+        accepted=True,
+        notes="外观、标签、检验报告齐全",
+        by=by,
+        now=now,
+    )

@@ -26,9 +26,18 @@ from liveguard.registry.documents import (
 )
 from liveguard.registry.models import Document, LiveRoom, Party
 from liveguard.registry.permissions import GRANTS
-from liveguard.registry.relations import RelationInput, create_relation, create_room
+from liveguard.registry.relations import (
+    RelationInput,
+    create_relation,
+    create_room,
+    create_supplier,
+    record_acceptance,
+)
+from liveguard.registry.rules import id_check_char, uscc_check_char
+from liveguard.registry.scans import store_scan
 from liveguard.registry.service import PersonInput, create_person, ensure_org_party, update_party
 from liveguard.registry.training import create_course, record_training
+from liveguard.registry.warnings import run_warnings
 
 __all__ = [
     "GRANTS",
@@ -45,16 +54,22 @@ __all__ = [
     "create_person",
     "create_relation",
     "create_room",
+    "create_supplier",
     "decide_admission",
     "ensure_org_party",
+    "id_check_char",
+    "record_acceptance",
     "record_manual_check",
     "record_training",
     "require_host_may_stream",
     "require_may_sell",
+    "run_warnings",
     "review_document",
     "sell_blockers",
     "set_disclosure",
+    "store_scan",
     "stream_blockers",
     "submit_document",
     "update_party",
+    "uscc_check_char",
 ]
