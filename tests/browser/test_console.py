@@ -47,9 +47,9 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
     expect(page.locator("#page-title")).to_have_text("工作台")
     expect(page.locator("#welcome")).to_contain_text("【演示】山野鲜食旗舰店")
     tiles = page.locator("#dashboard .tile")
-    expect(tiles).to_have_count(4)
+    expect(tiles).to_have_count(6)
     expect(tiles.locator(".label")).to_have_text(
-        ["证据记录数", "可见组织", "可见用户", "有效 API 令牌"]
+        ["证据记录数", "可见组织", "可见用户", "有效 API 令牌", "登记主体", "未解除的预警"]
     )
     for value in tiles.locator(".value").all_inner_texts():
         assert re.fullmatch(r"\d+", value.strip()), value
@@ -63,10 +63,25 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
     expect(page.locator("#page-title")).to_have_text("Dashboard")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#sidenav a")).to_have_text(
-        ["Home", "Evidence replay", "Organisations", "Users", "API tokens"]
+        [
+            "Home",
+            "Evidence replay",
+            "Organisations",
+            "Users",
+            "API tokens",
+            "Registered parties",
+            "Compliance warnings",
+        ]
     )
     expect(tiles.locator(".label")).to_have_text(
-        ["Evidence records", "Visible organisations", "Visible users", "Active API tokens"]
+        [
+            "Evidence records",
+            "Visible organisations",
+            "Visible users",
+            "Active API tokens",
+            "Registered parties",
+            "Open warnings",
+        ]
     )
     expect(page.locator("#welcome")).to_contain_text("Welcome, 鲜食店运营 陈晨.")
     expect(page.locator("#lang-switch")).to_have_text("中文")

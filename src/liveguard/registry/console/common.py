@@ -21,7 +21,7 @@ LABELS = {
     "document_id": "证照编号",
     "warning_id": "预警编号",
     "change_id": "变更编号",
-    "org_id": "组织",
+    "org_id": "所属组织",
     "name": "名称",
     "id_number": "身份证号码",
     "phone": "手机号",
@@ -67,7 +67,7 @@ NAMES: dict[str, Any] = {
         "superseded": "已替代",
     },
     "DOC_STATES": {
-        "valid": "有效",
+        "valid": "在有效期内",
         "expiring": "即将到期",
         "expired": "已过期",
         "not_yet_valid": "尚未生效",

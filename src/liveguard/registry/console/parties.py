@@ -153,7 +153,7 @@ def create_person(
         person = service.PersonInput(kind, name, id_number or None, phone or None)
         party = service.create_person(
             uow.session,
-            tenant_id=_uuid(org_id, "组织"),
+            tenant_id=_uuid(org_id, "所属组织"),
             person=person,
             by=ident.principal,
             now=ctx.clock.now(),
