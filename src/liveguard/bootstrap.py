@@ -45,6 +45,7 @@ from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
 from liveguard.registry import api as registry_api
+from liveguard.registry import cli as registry_cli
 from liveguard.registry import console as registry_console
 from liveguard.registry import deps as registry_deps
 from liveguard.registry import handlers as registry_handlers
@@ -123,6 +124,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         nav=registry_console.NAV,
         tiles=registry_console.TILES,
         handlers=registry_handlers.HANDLERS,
+        cli=registry_cli.GROUPS,
         services=registry_deps.build_services,
         jobs=registry_jobs.jobs,
     ),
