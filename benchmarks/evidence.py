@@ -556,7 +556,7 @@ def bench_verification(report: Report, db: Database, size: int, runs: int = 3) -
     def verify() -> float:
         with db.session() as session:
             start = time.perf_counter()
-            result = verify_log(session, signer.public_pem)
+            result = verify_log(session, {signer.key_id: signer.public_pem})
             elapsed = time.perf_counter() - start
         if not result.ok or result.checked != size:
             raise SystemExit(f"verify_log failed: {result}")

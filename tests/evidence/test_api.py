@@ -17,7 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from liveguard.evidence import verifier
+from liveguard.evidence import heads, verifier
+from liveguard.evidence.deps import SIGNER, retired_keys_dir, signer_of, signing_key_file
 from liveguard.web.context import AppContext
 from tests.conftest import World, new_uuid
 
@@ -266,6 +267,37 @@ def test_the_public_key_verifies_every_head(client: TestClient, world: World) ->
         forged = {**head, "tree_size": head["tree_size"] + 1}
         with pytest.raises(verifier.VerificationError):
             verifier.verify_head_signature(forged, pem)
+
+
+def test_every_key_ever_used_is_published_and_documented_as_public(
+    client: TestClient, ctx: AppContext, world: World
+) -> None:
+    appended(client, world, [record(1)])
+    old = signer_of(ctx)
+    with ctx.db.unit_of_work() as uow:
+        new = heads.rotate_key(
+            uow.session,
+            old,
+            key_file=signing_key_file(ctx.settings),
+            retired_dir=retired_keys_dir(ctx.settings),
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+
+    keys = client.get(f"{API}/public-keys")  # public: no credentials needed
+
+    assert keys.status_code == 200
+    assert [k["key_id"] for k in keys.json()] == [old.key_id]  # the running app signs with old
+    ctx.services[SIGNER] = new  # as after the restart the rotation asks for
+    listed = client.get(f"{API}/public-keys").json()
+    assert [(k["key_id"], k["active"]) for k in listed] == [(new.key_id, True), (old.key_id, False)]
+    for head in published_heads(client, world):
+        pem = next(k["public_key_pem"] for k in listed if k["key_id"] == head["key_id"])
+        verifier.verify_head_signature(head, pem.encode())
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in (f"{API}/public-key", f"{API}/public-keys"):
+        assert not {"401", "403"} & set(paths[path]["get"]["responses"])
+    assert {"401", "403"} <= set(paths[f"{API}/heads"]["get"]["responses"])
 
 
 def test_records_of_another_merchant_are_not_found(client: TestClient, world: World) -> None:

@@ -184,3 +184,54 @@ def test_an_empty_log_verifies_and_signs_the_empty_root(cli: CliRunner) -> None:
     size, root = signed(cli)
     assert (size, root.hex()) == (0, hashlib.sha256(b"").hexdigest())
     assert run(cli, "evidence", "verify").stdout.strip() == "OK: 0 records, 1 signed heads verified"
+
+
+# ----------------------------------------------------------------------------- key rotation
+
+
+def test_rotating_the_key_keeps_every_earlier_head_verifiable(
+    cli: CliRunner, data_dir: Path, seeded: int
+) -> None:
+    keys = data_dir / "keys"
+    before = run(cli, "evidence", "public-key").stdout
+    first_size, _ = signed(cli)
+
+    out = run(cli, "evidence", "rotate-key").stdout
+    after = run(cli, "evidence", "public-key").stdout
+
+    old_id, new_id = re.fullmatch(
+        r"retired key (\w+); new key (\w+) signs from now on\n", out
+    ).groups()  # type: ignore[union-attr]
+    assert before != after
+    assert (keys / "evidence-retired" / f"{old_id}.pem").read_text() == before
+    assert not list(keys.glob(".evidence-signing.pem.new"))  # the staged key was moved in
+    with database(data_dir) as conn:
+        signers = [
+            k
+            for (k,) in conn.execute(
+                "SELECT key_id FROM evidence_signed_head ORDER BY signed_at, rowid"
+            )
+        ]
+    assert signers[0] == old_id
+    assert signers[-2:] == [old_id, new_id]
+    assert run(cli, "evidence", "verify").stdout.startswith(f"OK: {first_size} records")
+    with database(data_dir) as conn:
+        audit = conn.execute(
+            "SELECT detail FROM audit_event WHERE action = 'evidence.key_rotated'"
+        ).fetchone()
+    assert json.loads(audit[0]) == {"retired": old_id, "active": new_id}
+
+
+def test_a_head_whose_key_is_not_trusted_fails_verification(
+    cli: CliRunner, data_dir: Path, seeded: int
+) -> None:
+    signed(cli)
+    run(cli, "evidence", "rotate-key")
+    retired = next((data_dir / "keys" / "evidence-retired").glob("*.pem"))
+    retired.unlink()  # as if the operator had lost the retired public key
+    (data_dir / "keys" / "evidence-retired" / "junk.pem").write_text("not a key")
+
+    result = cli.invoke(app, ["evidence", "verify"])
+
+    assert result.exit_code == 1
+    assert "不受信任" in result.stderr

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from liveguard import bootstrap
 from liveguard.evidence import heads, merkle, rules
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.deps import signer_of
+from liveguard.evidence.deps import signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceRecord
 from liveguard.evidence.service import verify_log
 from liveguard.settings import load_settings
@@ -182,7 +182,7 @@ def check_log(config: dict[str, Any], acked: list[uuid.UUID], note: str) -> int:
             assert state.size == len(rows), f"{note}: tree size {state.size}, {len(rows)} records"
             entries = [(row.entry or "").encode("utf-8") for row in rows]  # nothing is erased
             assert state.root_hash == merkle.reference_root(entries), f"{note}: stored root"
-            report = verify_log(session, signer_of(ctx).public_pem)
+            report = verify_log(session, trusted_keys(ctx))
             assert report.ok, f"{note}: at {report.position}: {report.problem}"
             assert report.checked == len(rows)
         return len(rows)
@@ -205,7 +205,7 @@ def append_after_crash(config: dict[str, Any], size: int, note: str) -> None:
         assert head is not None
         assert head.tree_size == size + 3, note
         with ctx.db.unit_of_work() as uow:
-            report = verify_log(uow.session, signer_of(ctx).public_pem)
+            report = verify_log(uow.session, trusted_keys(ctx))
         assert report.ok, f"{note}: after the fresh append, at {report.position}: {report.problem}"
         assert report.checked == size + 3
         assert report.heads_checked >= 1

@@ -24,7 +24,7 @@ from liveguard.db.outbox import OutboxMessage, ProcessedEvent
 from liveguard.errors import InvalidInput
 from liveguard.evidence import handlers, heads, merkle, rules, service
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.deps import signer_of
+from liveguard.evidence.deps import signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceRecord, EvidenceTile, SignedHead
 from liveguard.evidence.verifier import verify_head_signature, verify_inclusion
 from liveguard.identity import service as identity_service
@@ -74,7 +74,7 @@ def sign(ctx: AppContext, *, force: bool = False) -> SignedHead | None:
 def verify(ctx: AppContext) -> service.VerifyReport:
     """Re-hash the whole log."""
     with ctx.db.unit_of_work() as uow:
-        return service.verify_log(uow.session, signer_of(ctx).public_pem)
+        return service.verify_log(uow.session, trusted_keys(ctx))
 
 
 def execute(ctx: AppContext, sql: str, **params: Any) -> None:
@@ -528,7 +528,7 @@ def test_a_head_signed_by_another_key_is_found(ctx: AppContext) -> None:
     sign(ctx)
     other = heads.Signer.load_or_create(ctx.settings.data_dir / "other-key.pem")
     with ctx.db.unit_of_work() as uow:
-        assert service.verify_log(uow.session, other.public_pem).position == 3
+        assert service.verify_log(uow.session, {other.key_id: other.public_pem}).position == 3
 
 
 @pytest.mark.parametrize("seq", [0, 6])

@@ -14,7 +14,7 @@ from liveguard.access import Principal
 from liveguard.errors import NotFound
 from liveguard.evidence import heads, retention, rules, service
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.deps import media_of, signer_of
+from liveguard.evidence.deps import media_of, signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceRecord
 from liveguard.evidence.verifier import verify_inclusion
 from liveguard.web.context import AppContext
@@ -65,7 +65,7 @@ def test_an_expired_segment_is_erased_and_the_rest_still_verifies(ctx: AppContex
     assert entry_of(ctx, old) is None
     assert entry_of(ctx, recent) is not None
     with ctx.db.unit_of_work() as uow:
-        verified = service.verify_log(uow.session, signer_of(ctx).public_pem)
+        verified = service.verify_log(uow.session, trusted_keys(ctx))
         assert verified.ok, verified.problem
         assert verified.erased == 1
         record = uow.session.scalars(

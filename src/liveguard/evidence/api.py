@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from liveguard.db.types import new_id
 from liveguard.evidence import heads, package, retention, rules, service
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence.deps import MediaDep, SignerDep
+from liveguard.evidence.deps import MediaDep, SignerDep, trusted_keys
 from liveguard.evidence.download import media_response, referenced_media_type
 from liveguard.evidence.media import MediaTooLarge
 from liveguard.evidence.models import EvidenceRecord, LegalHold, SignedHead
@@ -28,6 +28,7 @@ from liveguard.evidence.schemas import (
     HoldRead,
     InclusionProofRead,
     MediaRead,
+    PublicKeyRead,
     RecordBatch,
     RecordPage,
     RecordRead,
@@ -37,6 +38,7 @@ from liveguard.evidence.schemas import (
     VerifyRead,
 )
 from liveguard.web.deps import ClockDep, CtxDep, PageDep, PrincipalDep, UowDep
+from liveguard.web.openapi import PUBLIC
 from liveguard.web.types import PlainText
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
@@ -253,10 +255,27 @@ def consistency_proof(
     response_class=PlainTextResponse,
     summary="签名公钥（PEM，公开）",
     responses={200: {"content": {"text/plain": {}}}},
+    openapi_extra=PUBLIC,
 )
 def public_key(signer: SignerDep) -> PlainTextResponse:
-    """The Ed25519 public key that signs tree heads (public: anyone may verify)."""
+    """The Ed25519 public key that signs tree heads now (public: anyone may verify)."""
     return PlainTextResponse(signer.public_pem.decode(), media_type="text/plain")
+
+
+@router.get(
+    "/public-keys",
+    response_model=list[PublicKeyRead],
+    summary="全部签名公钥（含已轮换的旧密钥，公开）",
+    openapi_extra=PUBLIC,
+)
+def public_keys(ctx: CtxDep, signer: SignerDep) -> list[PublicKeyRead]:
+    """Every key whose signed heads are valid: the active one first, then retired ones."""
+    keys = trusted_keys(ctx)
+    order = [signer.key_id, *sorted(k for k in keys if k != signer.key_id)]
+    return [
+        PublicKeyRead(key_id=k, public_key_pem=keys[k].decode(), active=k == signer.key_id)
+        for k in order
+    ]
 
 
 @router.get(
@@ -355,11 +374,11 @@ def run_retention(
 
 
 @router.post("/verifications", response_model=VerifyRead, summary="校验整个日志")
-def verify(uow: UowDep, principal: PrincipalDep, signer: SignerDep, ctx: CtxDep) -> VerifyRead:
+def verify(uow: UowDep, principal: PrincipalDep, ctx: CtxDep) -> VerifyRead:
     """Re-hash the whole log and check every signed head; reports the first bad position."""
     principal.require("evidence.verify")
     uow.rollback()  # end the request's write transaction: verification reads a snapshot
-    report = service.verify_snapshot(ctx.db, signer.public_pem)
+    report = service.verify_snapshot(ctx.db, trusted_keys(ctx))
     return VerifyRead(
         ok=report.ok,
         checked=report.checked,

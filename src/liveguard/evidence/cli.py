@@ -11,8 +11,15 @@ from typing import Annotated
 
 import typer
 
+from liveguard import audit
 from liveguard.evidence import heads, package, retention, rules, service, verifier
-from liveguard.evidence.deps import media_of, signer_of
+from liveguard.evidence.deps import (
+    media_of,
+    retired_keys_dir,
+    signer_of,
+    signing_key_file,
+    trusted_keys,
+)
 from liveguard.web.context import CommandState
 
 evidence_app = typer.Typer(help="Tamper-evident evidence log (证据存证).", no_args_is_help=True)
@@ -37,12 +44,42 @@ def verify(ctx: typer.Context) -> None:
     """Re-hash the whole log and check every signed head; exit 1 at the first inconsistency."""
     state: CommandState = ctx.obj
     app = state.context()
-    report = service.verify_snapshot(app.db, signer_of(app).public_pem)
+    report = service.verify_snapshot(app.db, trusted_keys(app))
     if report.ok:
         typer.echo(f"OK: {report.checked} records, {report.heads_checked} signed heads verified")
         return
     sys.stderr.write(f"错误：位置 {report.position}：{report.problem} [evidence.inconsistent]\n")
     raise typer.Exit(1)
+
+
+@evidence_app.command("rotate-key")
+def rotate_key(ctx: typer.Context) -> None:
+    """Retire the signing key and make a new one (restart the server and workers afterwards).
+
+    The old key signs the current head first; its public key stays in keys/evidence-retired/ so
+    the heads it signed keep verifying. Publish the new public key (liveguard evidence public-key).
+    """
+    state: CommandState = ctx.obj
+    app = state.context()
+    old = signer_of(app)
+    with app.db.unit_of_work() as uow:
+        new = heads.rotate_key(
+            uow.session,
+            old,
+            key_file=signing_key_file(app.settings),
+            retired_dir=retired_keys_dir(app.settings),
+            now=app.clock.now(),
+        )
+        audit.record(
+            uow.session,
+            actor=None,
+            actor_label="cli:evidence.rotate-key",
+            action="evidence.key_rotated",
+            now=app.clock.now(),
+            detail={"retired": old.key_id, "active": new.key_id},
+        )
+        uow.commit()
+    typer.echo(f"retired key {old.key_id}; new key {new.key_id} signs from now on")
 
 
 @evidence_app.command("prove")

@@ -7,6 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
+from liveguard.evidence import heads
 from liveguard.evidence.heads import Signer
 from liveguard.evidence.media import MediaStore, build_media_store
 from liveguard.settings import Settings
@@ -28,6 +29,21 @@ def build_services(settings: Settings) -> dict[str, object]:
 def signing_key_file(settings: Settings) -> Path:
     """Where the log's Ed25519 key lives."""
     return settings.data_dir / "keys" / "evidence-signing.pem"
+
+
+def retired_keys_dir(settings: Settings) -> Path:
+    """Where the public keys of retired signing keys are kept."""
+    return settings.data_dir / "keys" / "evidence-retired"
+
+
+def trusted_keys(ctx: AppContext) -> dict[str, bytes]:
+    """Every public key whose heads verify, by key id: the active key's and the retired ones'
+    (read from files outside the database, so whoever can write the database cannot add one)."""
+    signer = signer_of(ctx)
+    return {
+        **heads.retired_public_keys(retired_keys_dir(ctx.settings)),
+        signer.key_id: signer.public_pem,
+    }
 
 
 def signer_of(ctx: AppContext) -> Signer:

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,30 +38,80 @@ class Signer:
     @property
     def key_id(self) -> str:
         """First 16 hex digits of the SHA-256 of the raw public key."""
-        raw = self.private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        return hashlib.sha256(raw).hexdigest()[:16]
+        return _key_id(self.private_key.public_key())
 
     def sign(self, text: str) -> bytes:
         """Ed25519 signature of UTF-8 text."""
         return self.private_key.sign(text.encode("utf-8"))
 
+    @property
+    def private_pem(self) -> bytes:
+        """The private key, PEM (PKCS #8, unencrypted: the file's mode protects it)."""
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
     @classmethod
     def load_or_create(cls, path: Path) -> Signer:
         """Read the PEM key file, creating it (mode 0600) on first run."""
-        if not path.exists():
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            if create_exclusively(path, pem):
-                logger.warning("no evidence signing key at %s: created one — back it up", path)
+        if not path.exists() and create_exclusively(
+            path, cls(Ed25519PrivateKey.generate()).private_pem
+        ):
+            logger.warning("no evidence signing key at %s: created one — back it up", path)
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 private key")
         return cls(key)
+
+
+def _key_id(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_key_id(public_pem: bytes) -> str:
+    """The key id of an Ed25519 public key given as PEM (ValueError for anything else)."""
+    key = serialization.load_pem_public_key(public_pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return _key_id(key)
+
+
+def retired_public_keys(folder: Path) -> dict[str, bytes]:
+    """The public keys of retired signing keys, by key id (computed from each key, never taken
+    from a file name): heads they signed stay verifiable after a rotation."""
+    keys: dict[str, bytes] = {}
+    for path in sorted(folder.glob("*.pem")) if folder.is_dir() else []:
+        pem = path.read_bytes()
+        try:
+            keys[public_key_id(pem)] = pem
+        except ValueError:
+            logger.error("%s is not an Ed25519 public key: ignored", path)
+    return keys
+
+
+def rotate_key(
+    session: Session, old: Signer, *, key_file: Path, retired_dir: Path, now: datetime
+) -> Signer:
+    """Retire the signing key and put a new one in its place; the caller commits.
+
+    The old key first signs the current head, so everything recorded so far is anchored by it;
+    its public key is kept in ``retired_dir`` so those heads still verify; its private key file
+    is replaced, never kept. The new key then signs the same head.
+    """
+    sign_head(session, old, now=now, force=True)
+    retired_dir.mkdir(parents=True, exist_ok=True)
+    create_exclusively(retired_dir / f"{old.key_id}.pem", old.public_pem)
+    new = Signer(Ed25519PrivateKey.generate())
+    staged = key_file.with_name(f".{key_file.name}.new")
+    staged.unlink(missing_ok=True)
+    create_exclusively(staged, new.private_pem)
+    staged.replace(key_file)  # atomic: the key file is always one whole key
+    sign_head(session, new, now=now, force=True)
+    logger.warning("evidence signing key %s retired; %s signs from now on", old.key_id, new.key_id)
+    return new
 
 
 def head_document(head: SignedHead, public_pem: bytes | None = None) -> dict[str, object]:

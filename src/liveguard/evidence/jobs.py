@@ -6,7 +6,7 @@ import logging
 
 from liveguard import audit
 from liveguard.evidence import heads, retention, rules, service
-from liveguard.evidence.deps import media_of, signer_of
+from liveguard.evidence.deps import media_of, signer_of, trusted_keys
 from liveguard.jobs import Job
 from liveguard.web.context import AppContext
 
@@ -27,7 +27,7 @@ def jobs(ctx: AppContext) -> list[Job]:
             uow.commit()
 
     def verify() -> None:
-        report = service.verify_snapshot(ctx.db, signer_of(ctx).public_pem)
+        report = service.verify_snapshot(ctx.db, trusted_keys(ctx))
         with ctx.db.unit_of_work() as uow:
             audit.record(
                 uow.session,

@@ -98,6 +98,14 @@ class HeadPage(BaseModel):
     per_page: int
 
 
+class PublicKeyRead(BaseModel):
+    """A public key that verifies signed tree heads."""
+
+    key_id: str = Field(description="公钥 SHA-256 的前 16 位十六进制")
+    public_key_pem: str
+    active: bool = Field(description="是否为当前签名密钥（否则为已轮换的旧密钥）")
+
+
 class InclusionProofRead(BaseModel):
     """RFC 9162 inclusion proof (hashes base64)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -288,7 +288,11 @@ def _stored_leaf(tiles: dict[merkle.TileKey, bytes], seq: int) -> bytes:
     return data[offset : offset + merkle.HASH_SIZE]
 
 
-def verify_snapshot(db: Database, public_pem: bytes) -> VerifyReport:
+TrustedKeys = Mapping[str, bytes]
+"""Public keys (PEM) whose signed heads verification accepts, by key id."""
+
+
+def verify_snapshot(db: Database, keys: TrustedKeys) -> VerifyReport:
     """:func:`verify_log` over one consistent snapshot that never blocks appenders.
 
     SQLite: a read-only (deferred) transaction is a WAL snapshot. PostgreSQL: REPEATABLE READ,
@@ -297,7 +301,7 @@ def verify_snapshot(db: Database, public_pem: bytes) -> VerifyReport:
     with db.session() as session:
         if db.dialect == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return verify_log(session, public_pem)
+        return verify_log(session, keys)
 
 
 def _first_mismatch(
@@ -320,7 +324,7 @@ def _first_mismatch(
     return None
 
 
-def verify_log(session: Session, public_pem: bytes) -> VerifyReport:
+def verify_log(session: Session, keys: TrustedKeys) -> VerifyReport:
     """Re-hash every record, rebuild every tile and check every signed head against them.
 
     Reports the first inconsistent position: a record whose bytes no longer hash to its leaf,
@@ -360,7 +364,7 @@ def verify_log(session: Session, public_pem: bytes) -> VerifyReport:
         n, changed = merkle.append(n, leaves, lambda lv, ix: rebuilt.get((lv, ix), b""))
         rebuilt.update(changed)
         report.checked = n
-    return _check_tree(session, report, stored, rebuilt, n, public_pem)
+    return _check_tree(session, report, stored, rebuilt, n, keys)
 
 
 def _check_tree(
@@ -369,7 +373,7 @@ def _check_tree(
     stored: dict[merkle.TileKey, bytes],
     rebuilt: dict[merkle.TileKey, bytes],
     n: int,
-    public_pem: bytes,
+    keys: TrustedKeys,
 ) -> VerifyReport:
     state = evidence_log.tree_state(session)
     if n != state.size:
@@ -381,13 +385,24 @@ def _check_tree(
     reader = merkle.HashReader(lambda lv, ix: rebuilt.get((lv, ix), b""), n)
     if reader.root() != state.root_hash:
         return _fail(report, n, "树状态中的根哈希与日志不符")
+    return _check_heads(session, report, reader, n, keys)
+
+
+def _check_heads(
+    session: Session, report: VerifyReport, reader: merkle.HashReader, n: int, keys: TrustedKeys
+) -> VerifyReport:
+    """Every signed head must match the rebuilt tree and carry a valid trusted signature."""
     for head in session.scalars(select(SignedHead).order_by(SignedHead.tree_size)):
+        where = f"签名树头（大小 {head.tree_size}）"
         if head.tree_size > n or reader.root(head.tree_size) != head.root_hash:
-            return _fail(report, head.tree_size, f"签名树头（大小 {head.tree_size}）与日志不符")
+            return _fail(report, head.tree_size, f"{where}与日志不符")
+        public_pem = keys.get(head.key_id)
+        if public_pem is None:
+            return _fail(report, head.tree_size, f"{where}的签名密钥 {head.key_id} 不受信任")
         try:
             verify_head_signature(heads.head_document(head), public_pem)
         except VerificationError:
-            return _fail(report, head.tree_size, f"签名树头（大小 {head.tree_size}）的签名无效")
+            return _fail(report, head.tree_size, f"{where}的签名无效")
         report.heads_checked += 1
     return report
 

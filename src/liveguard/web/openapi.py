@@ -30,6 +30,9 @@ ERRORS = {
     "422": "输入有误",
 }
 PUBLIC_PATHS = {"/healthz", "/readyz"}
+PUBLIC_FLAG = "x-liveguard-public"
+PUBLIC: dict[str, Any] = {PUBLIC_FLAG: True}
+"""``openapi_extra`` of a route anyone may call: it documents no 401 or 403."""
 
 
 def install(app: FastAPI) -> None:
@@ -54,7 +57,10 @@ def install(app: FastAPI) -> None:
                 continue
             for operation in item.values():
                 responses = operation.setdefault("responses", {})
+                public = operation.pop(PUBLIC_FLAG, False)
                 for status, description in ERRORS.items():
+                    if public and status in {"401", "403"}:
+                        continue
                     entry = responses.setdefault(status, {"description": description})
                     entry["content"] = ref
         app.openapi_schema = schema
