@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
@@ -70,3 +72,19 @@ def test_job_outcomes_are_exposed_for_alerting(ctx: AppContext, client: TestClie
     body = client.get("/metrics").text
     assert 'liveguard_job_runs_total{job="evidence.verify"} 1.0' in body
     assert 'liveguard_job_failures_total{job="evidence.verify"} 0.0' in body
+
+
+def test_the_upload_sweep_job_removes_what_crashed_uploads_left(ctx: AppContext) -> None:
+    partial = ctx.settings.media_root / ".partial"
+    partial.mkdir(parents=True, exist_ok=True)
+    stale = partial / "crashed.part"
+    stale.write_bytes(b"half an upload")
+    old = ctx.clock.now().timestamp() - 7 * 3600
+    os.utime(stale, (old, old))
+    fresh = partial / "running.part"
+    fresh.write_bytes(b"still uploading")
+
+    assert ctx.scheduler.run_now(_job(ctx, "evidence.sweep_uploads"))
+
+    assert not stale.exists()
+    assert fresh.exists()

@@ -561,6 +561,22 @@ def test_s3_multipart_upload(client: Any, s3_settings: MediaSettings) -> None:
     assert head["ContentLength"] == size
 
 
+def test_s3_sweep_aborts_only_old_multipart_uploads_under_its_prefix(
+    client: Any, s3_settings: MediaSettings
+) -> None:
+    store = make_store(client, s3_settings, lock=False)
+    crashed = client.create_multipart_upload(Bucket=store.bucket, Key=store.key("ab" * 32))
+    client.create_multipart_upload(Bucket=store.bucket, Key="elsewhere/not-ours")
+    initiated = client.list_multipart_uploads(Bucket=store.bucket)["Uploads"][0]["Initiated"]
+
+    assert store.sweep_partial(before=initiated - timedelta(minutes=1)) == 0
+    assert store.sweep_partial(before=initiated + timedelta(minutes=1)) == 1
+
+    left = client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
+    assert [u["Key"] for u in left] == ["elsewhere/not-ours"]
+    assert crashed["UploadId"] not in {u["UploadId"] for u in left}
+
+
 def test_build_media_store_for_s3(s3_settings: MediaSettings, client: Any, tmp_path: Path) -> None:
     client.create_bucket(Bucket=s3_settings.s3_bucket)
     store = build_media_store(load_settings(data_dir=tmp_path, media=s3_settings.model_dump()))

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from liveguard.access import Principal
+from liveguard.audit import AuditEvent
+from liveguard.clock import FixedClock
 from liveguard.errors import NotFound
 from liveguard.evidence import heads, retention, rules, service
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import media_of, signer_of, trusted_keys
-from liveguard.evidence.models import EvidenceRecord
+from liveguard.evidence.models import EvidenceMediaLink, EvidenceRecord
 from liveguard.evidence.verifier import verify_inclusion
 from liveguard.web.context import AppContext
+from tests.conftest import World
 
 OLD = datetime(2022, 3, 1, 2, 0, tzinfo=UTC)  # more than three years before the test clock
 RECENT = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
@@ -116,6 +120,55 @@ def test_orphaned_media_is_deleted_with_its_segment(ctx: AppContext) -> None:
     append(ctx, OLD, {"live_session": "s-old"}, media=(link,))
     assert run(ctx).media_deleted == 1
     assert not store.exists(blob.sha256)
+
+
+def test_media_whose_lock_outlives_its_records_is_deleted_on_a_later_run(ctx: AppContext) -> None:
+    store = media_of(ctx)
+    locked_until = ctx.clock.now() + timedelta(days=10)
+    blob = store.put(
+        io.BytesIO(b"locked screenshot"),
+        content_type="image/png",
+        max_bytes=1024,
+        retain_until=locked_until,
+    )
+    append(
+        ctx, OLD, {"live_session": "s-old"}, media=(rules.MediaLink(blob.sha256, 17, "image/png"),)
+    )
+
+    first = run(ctx)
+    assert (first.segments_erased, first.media_deleted) == (1, 0)
+    assert store.exists(blob.sha256)  # the store refused: its own lock is longer
+    assert run(ctx).media_deleted == 0  # still locked: kept, and still remembered
+
+    assert isinstance(ctx.clock, FixedClock)
+    ctx.clock.advance(timedelta(days=11))
+    assert run(ctx).media_deleted == 1
+    assert not store.exists(blob.sha256)
+    with ctx.db.unit_of_work() as uow:  # gone, so never looked at again
+        assert uow.session.scalar(select(func.count()).select_from(EvidenceMediaLink)) == 0
+
+
+@pytest.fixture
+def old_segment(ctx: AppContext) -> int:
+    """An expired record in the log's first segment (made before any other fixture records)."""
+    return append(ctx, OLD, {"order": "o-old"})
+
+
+def test_retention_run_by_a_person_is_audited_as_theirs(
+    ctx: AppContext, old_segment: int, world: World, client: TestClient
+) -> None:
+    response = client.post(
+        "/api/v1/evidence/retention-runs?dry_run=false", headers=world.admin.headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["segments_erased"] == 1, response.json()
+    assert entry_of(ctx, old_segment) is None
+    with ctx.db.unit_of_work() as uow:
+        event = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "evidence.erased")
+        ).one()
+        assert event.actor_id == world.admin.user_id
 
 
 def test_holds_are_invisible_to_roles_without_the_right(ctx: AppContext) -> None:

@@ -359,7 +359,7 @@ def run_retention(
     principal.require("evidence.hold")
     now = clock.now()
     report = retention.run_retention(
-        uow.session, media, today=rules.china_day(now), now=now, dry_run=dry_run
+        uow.session, media, today=rules.china_day(now), now=now, dry_run=dry_run, by=principal
     )
     uow.commit()
     return RetentionRead(

@@ -161,7 +161,12 @@ def run_retention(
     now = app.clock.now()
     with app.db.unit_of_work() as uow:
         report = retention.run_retention(
-            uow.session, media_of(app), today=rules.china_day(now), now=now, dry_run=not apply
+            uow.session,
+            media_of(app),
+            today=rules.china_day(now),
+            now=now,
+            dry_run=not apply,
+            by=state.principal(),
         )
         uow.commit()
     verb = "erased" if apply else "would erase"

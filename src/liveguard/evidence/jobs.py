@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from liveguard import audit
 from liveguard.evidence import heads, retention, rules, service
@@ -11,6 +12,9 @@ from liveguard.jobs import Job
 from liveguard.web.context import AppContext
 
 log = logging.getLogger(__name__)
+
+
+UPLOAD_GRACE_HOURS = 6  # an upload still running after this long is not coming back
 
 
 class LogInconsistent(Exception):
@@ -53,7 +57,14 @@ def jobs(ctx: AppContext) -> list[Job]:
             retention.run_retention(uow.session, media_of(ctx), today=rules.china_day(now), now=now)
             uow.commit()
 
+    def sweep_uploads() -> None:
+        now = ctx.clock.now()
+        removed = media_of(ctx).sweep_partial(before=now - timedelta(hours=UPLOAD_GRACE_HOURS))
+        if removed:
+            log.info("removed %d partial uploads left by crashes", removed)
+
     return [
+        Job("evidence.sweep_uploads", 3600, sweep_uploads),
         Job("evidence.sign_head", settings.sign_interval_seconds, sign),
         Job("evidence.verify", settings.verify_interval_seconds, verify),
         Job("evidence.retention", settings.retention_interval_seconds, erase_expired),

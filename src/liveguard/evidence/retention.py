@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liveguard import audit
@@ -125,9 +125,16 @@ def segments(session: Session) -> list[tuple[int, int]]:
 
 
 def run_retention(
-    session: Session, media: MediaStore, *, today: date, now: datetime, dry_run: bool = False
+    session: Session,
+    media: MediaStore,
+    *,
+    today: date,
+    now: datetime,
+    dry_run: bool = False,
+    by: Principal | None = None,
 ) -> RetentionReport:
-    """Erase every expired, unheld segment (oldest first). The caller commits."""
+    """Erase every expired, unheld segment (oldest first), then the media no record still
+    needs; ``by`` is who ran it (None: the scheduled job). The caller commits."""
     report = RetentionReport()
     erased = {(s.first_seq, s.end_seq) for s in session.scalars(select(RetentionSegment))}
     holds = {
@@ -147,9 +154,10 @@ def run_retention(
             break  # later segments hold newer records: nothing further can have expired
         report.erased_ranges.append((first, end))
         if not dry_run:
-            report.records_erased += _erase(session, first, end, verdict, now)
-            report.media_deleted += _delete_orphan_media(session, media, first, end, now)
+            report.records_erased += _erase(session, first, end, verdict, now, by)
         report.segments_erased += 1
+    if not dry_run:
+        report.media_deleted = _delete_orphan_media(session, media, now)
     return report
 
 
@@ -192,7 +200,9 @@ def _last_activity(session: Session, subject_type: str, subject_id: str) -> date
     return rules.china_day(last) if last is not None else date.min
 
 
-def _erase(session: Session, first: int, end: int, until: date, now: datetime) -> int:
+def _erase(
+    session: Session, first: int, end: int, until: date, now: datetime, by: Principal | None
+) -> int:
     result = session.execute(
         update(EvidenceRecord)
         .where(
@@ -203,8 +213,8 @@ def _erase(session: Session, first: int, end: int, until: date, now: datetime) -
     session.add(RetentionSegment(first_seq=first, end_seq=end, retain_until=until, erased_at=now))
     audit.record(
         session,
-        actor=None,
-        actor_label="system:evidence.retention",
+        actor=by,
+        actor_label=None if by is not None else "system:evidence.retention",
         action="evidence.erased",
         now=now,
         detail={"first": first, "end": end, "retain_until": until.isoformat()},
@@ -212,27 +222,28 @@ def _erase(session: Session, first: int, end: int, until: date, now: datetime) -
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _delete_orphan_media(
-    session: Session, media: MediaStore, first: int, end: int, now: datetime
-) -> int:
-    """Delete blobs of the segment that no unerased record refers to any more."""
-    shas = session.scalars(
+def _delete_orphan_media(session: Session, media: MediaStore, now: datetime) -> int:
+    """Delete blobs that only erased records refer to; returns how many were deleted.
+
+    A blob whose store-side lock (S3 object lock) outlives its records stays, with its links,
+    and is tried again on every run until the lock lapses; once deleted its links go too."""
+    still_needed = (
         select(EvidenceMediaLink.sha256)
-        .where(EvidenceMediaLink.seq >= first, EvidenceMediaLink.seq < end)
+        .join(EvidenceRecord, EvidenceRecord.seq == EvidenceMediaLink.seq)
+        .where(EvidenceRecord.entry.is_not(None))
+    )
+    orphans = session.scalars(
+        select(EvidenceMediaLink.sha256)
+        .where(EvidenceMediaLink.sha256.not_in(still_needed))
         .distinct()
     ).all()
     deleted = 0
-    for sha in shas:
-        still_used = session.scalar(
-            select(EvidenceMediaLink.seq)
-            .join(EvidenceRecord, EvidenceRecord.seq == EvidenceMediaLink.seq)
-            .where(EvidenceMediaLink.sha256 == sha, EvidenceRecord.entry.is_not(None))
-            .limit(1)
-        )
-        if still_used is None and media.exists(sha):
-            try:
+    for sha in orphans:
+        try:
+            if media.exists(sha):
                 media.delete(sha, now=now)
-            except MediaRetained:
-                continue  # the store's own lock is longer: it will be removed on a later run
-            deleted += 1
+                deleted += 1
+        except MediaRetained:
+            continue  # the store's own lock is longer: tried again on the next run
+        session.execute(delete(EvidenceMediaLink).where(EvidenceMediaLink.sha256 == sha))
     return deleted

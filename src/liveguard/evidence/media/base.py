@@ -111,6 +111,10 @@ class MediaStore(Protocol):
         """Remove the blob; refused with MediaRetained while its retention lasts."""
         ...
 
+    def sweep_partial(self, *, before: datetime) -> int:
+        """Remove what uploads that crashed left behind (begun before ``before``); the count."""
+        ...
+
 
 # ----------------------------------------------------------------------------- shared helpers
 

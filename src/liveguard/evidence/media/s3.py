@@ -141,6 +141,22 @@ class S3MediaStore:
             self.extend_retention(sha256, until)
         return self._ref(sha256, self._head(sha256))
 
+    def sweep_partial(self, *, before: datetime) -> int:
+        """Abort multipart uploads under the prefix that a crash left open (begun before
+        ``before``): their parts are billed storage that no blob refers to."""
+        aborted = 0
+        pages = self._client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] < before:
+                    self._client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        return aborted
+
     def open(self, sha256: str) -> Iterator[bytes]:
         """The blob's chunks; raises MediaCorrupted instead of the last chunk on a bad hash."""
         address = check_address(sha256)
