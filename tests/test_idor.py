@@ -83,6 +83,13 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/registry/documents/{document_id}/revocations"): {"reason": "越权"},
     ("POST", "/api/v1/registry/relations/{relation_id}/end"): {},
+    ("POST", "/api/v1/registry/parties/{party_id}/violations"): {
+        "code": "fake_data",
+        "occurred_at": "2026-11-24T01:00:00+00:00",
+    },
+    ("POST", "/api/v1/registry/parties/{party_id}/violations/{violation_id}/revocations"): {
+        "reason": "越权"
+    },
     ("POST", "/api/v1/registry/suppliers/{supplier_id}/acceptances"): {
         "product": "越权",
         "batch": "B1",

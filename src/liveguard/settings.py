@@ -121,6 +121,11 @@ class RegistrySettings(BaseModel):
     holidays: list[date] = Field(default_factory=list)
     makeup_workdays: list[date] = Field(default_factory=list)
     public_base_url: str = ""  # e.g. https://liveguard.example.cn, for links in robot messages
+    # Conduct (7.2.4, 7.4.3): points per violation code (overriding the registry's table) and the
+    # totals within 365 days that bring a warning and a suspension.
+    penalty_points: dict[str, int] = Field(default_factory=dict)
+    penalty_warning_points: int = Field(default=6, ge=1, le=1000)
+    penalty_suspension_points: int = Field(default=12, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _check_verifier(self) -> RegistrySettings:

@@ -12,7 +12,15 @@ from sqlalchemy import select
 from liveguard.access import Principal
 from liveguard.evidence import media_of
 from liveguard.identity import Organisation
-from liveguard.registry import admission, disclosure, documents, relations, service, training
+from liveguard.registry import (
+    admission,
+    conduct,
+    disclosure,
+    documents,
+    relations,
+    service,
+    training,
+)
 from liveguard.registry.models import EarlyWarning, Party
 from liveguard.registry.rules import USCC_ALPHABET, id_check_char, uscc_check_char
 from liveguard.registry.webhooks import WebhookInput, create_webhook
@@ -195,6 +203,9 @@ def merchant_records(ctx: AppContext, org_id: uuid.UUID, *, seed: int) -> dict[s
             raised_at=now,
         )
         s.add(warning)
+        violation = conduct.record_violation(
+            s, party, code="absolute_term", occurred_at=now, note="“全网最低价”", by=system, now=now
+        )
         uow.commit()
         return {
             **ids,
@@ -206,6 +217,7 @@ def merchant_records(ctx: AppContext, org_id: uuid.UUID, *, seed: int) -> dict[s
             "change_id": change.id,
             "webhook_id": robot.id,
             "warning_id": warning.id,
+            "violation_id": violation.id,
         }
 
 

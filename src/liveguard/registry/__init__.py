@@ -17,6 +17,7 @@ from liveguard.registry.admission import (
     sell_blockers,
     stream_blockers,
 )
+from liveguard.registry.conduct import ViolationReported
 from liveguard.registry.disclosure import set_disclosure
 from liveguard.registry.documents import (
     DocumentInput,
@@ -47,6 +48,7 @@ __all__ = [
     "Party",
     "PersonInput",
     "RelationInput",
+    "ViolationReported",
     "apply_for_admission",
     "attach_scan",
     "check_real_name",

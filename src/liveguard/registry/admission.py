@@ -28,6 +28,7 @@ from liveguard.registry.verifiers import IdentityVerifier
 from liveguard.security import PiiCipher
 
 COUNTED_COURSES = ("pre_stream", "annual", "service")
+SYSTEM_LABEL = "system:registry"
 
 
 def last_training_on(session: Session, party_id: uuid.UUID) -> date | None:
@@ -91,7 +92,7 @@ def apply_for_admission(
             code="registry.application_incomplete",
             details={"missing": missing},
         )
-    return _transition(session, party, "apply", [], by, now)
+    return transition(session, party, "apply", [], by, now)
 
 
 def _missing_fields(party: Party) -> list[str]:
@@ -122,7 +123,7 @@ def decide_admission(
         raise InvalidInput("入驻申请由主体自己提交", code="registry.invalid_decision")
     if action in {"approve", "reinstate"}:
         _check_admissible(session, party, cipher, china_today(now))
-    return _transition(session, party, action, reasons, by, now)
+    return transition(session, party, action, reasons, by, now)
 
 
 def _check_admissible(session: Session, party: Party, cipher: PiiCipher, today: date) -> None:
@@ -154,9 +155,19 @@ def _check_admissible(session: Session, party: Party, cipher: PiiCipher, today: 
         )
 
 
-def _transition(
-    session: Session, party: Party, action: str, reasons: list[str], by: Principal, now: datetime
+def transition(
+    session: Session,
+    party: Party,
+    action: str,
+    reasons: list[str],
+    by: Principal | None,
+    now: datetime,
 ) -> Party:
+    """Move the party through the workflow: a decision row, an audit entry, an event.
+
+    ``by`` None: the system itself (a conduct suspension decided by the warning job).
+    """
+    label = by.label if by is not None else SYSTEM_LABEL
     cleaned = [r for r in (" ".join(x.split())[:300] for x in reasons) if r]
     before = party.admission_status
     party.admission_status = req.next_admission_status(before, action, cleaned)
@@ -172,7 +183,7 @@ def _transition(
             from_status=before,
             to_status=party.admission_status,
             reasons=cleaned,
-            by_label=by.label,
+            by_label=label,
             at=now,
         )
     )
@@ -180,6 +191,7 @@ def _transition(
     audit.record(
         session,
         actor=by,
+        actor_label=None if by is not None else SYSTEM_LABEL,
         action=f"registry.admission.{action}",
         now=now,
         tenant_id=party.tenant_id,
@@ -197,7 +209,7 @@ def _transition(
             from_status=before,
             to_status=party.admission_status,
             reasons=cleaned,
-            by=by.label,
+            by=label,
         ),
     )
     return party

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from liveguard.bus import Event, Handler
 from liveguard.identity import Organisation
+from liveguard.registry import conduct
 from liveguard.registry.service import ensure_org_party
 
 
@@ -21,4 +22,5 @@ def register_organisation(session: Session, event: Event) -> None:
 
 HANDLERS: list[tuple[str, str, Handler]] = [
     ("identity.organisation_created", "registry.register_organisation", register_organisation),
+    ("registry.violation_reported", "registry.record_violation", conduct.handle_reported),
 ]

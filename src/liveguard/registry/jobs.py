@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 
 from liveguard.jobs import Job
-from liveguard.registry import warnings, webhooks
+from liveguard.registry import conduct, warnings, webhooks
 from liveguard.registry.deps import robots_of
 from liveguard.web.context import AppContext
 
 log = logging.getLogger(__name__)
+
+
+def limits_of(ctx: AppContext) -> conduct.Thresholds:
+    """The configured penalty table and thresholds."""
+    reg = ctx.settings.registry
+    return conduct.Thresholds(
+        reg.penalty_points, reg.penalty_warning_points, reg.penalty_suspension_points
+    )
 
 
 def run_once(ctx: AppContext) -> warnings.WarningReport:
@@ -17,7 +25,7 @@ def run_once(ctx: AppContext) -> warnings.WarningReport:
     settings = ctx.settings.registry
     with ctx.db.unit_of_work() as uow:
         report = warnings.run_warnings(
-            uow.session, now=ctx.clock.now(), warn_days=settings.warning_days
+            uow.session, now=ctx.clock.now(), warn_days=settings.warning_days, limits=limits_of(ctx)
         )
         uow.commit()
     sent, failed = webhooks.deliver(

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from liveguard.web.deps import UtcDatetime
 from liveguard.web.types import PlainText
 
 PartyKindField = Literal[
@@ -539,3 +540,64 @@ class WebhookPage(Page):
     """A page of robots."""
 
     items: list[WebhookRead]
+
+
+# ----------------------------------------------------------------------------- conduct
+
+
+class ViolationCreate(BaseModel):
+    """A violation to record against a host, MCN or merchant."""
+
+    code: Literal[
+        "absolute_term",
+        "medical_claim",
+        "guaranteed_return",
+        "false_advertising",
+        "off_platform_trade",
+        "fake_data",
+        "insult",
+        "counterfeit",
+        "impersonation",
+        "forced_purchase",
+        "improper_gain",
+        "contract_breach",
+        "broken_promise",
+        "market_disorder",
+        "rights_infringement",
+    ]
+    occurred_at: UtcDatetime
+    note: PlainText = Field(default="", max_length=500)
+
+
+class ViolationRead(BaseModel):
+    """A recorded violation."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    party_id: uuid.UUID
+    code: str
+    points: int
+    basis: str
+    note: str
+    occurred_at: datetime
+    recorded_by: str
+    revoked_at: datetime | None
+
+
+class ViolationList(BaseModel):
+    """A party's violations and its points of the last 365 days."""
+
+    total_points: int
+    warning_points: int
+    suspension_points: int
+    items: list[ViolationRead]
+
+
+class PenaltyRead(BaseModel):
+    """One line of the penalty table as configured."""
+
+    code: str
+    name: str
+    points: int
+    basis: str

@@ -26,8 +26,11 @@ WARNING_KINDS: dict[str, str] = {
     "training_due": "年度培训即将到期",
     "training_overdue": "年度培训已过期",
     "training_missing": "尚未完成首播前培训",
+    "conduct_warning": "违规记分达到警示线",
+    "conduct_suspension": "违规记分达到暂停线",
 }
 SEVERITIES: dict[str, str] = {"warning": "提醒", "critical": "严重"}
+CONDUCT_BASIS = "直播营销服务规范 7.2.4、7.4.3"
 # Kinds whose people must be trained (直播营销服务规范 7.1.1, 7.1.3; Order 117 for hosts).
 TRAINED_KINDS = frozenset({"host", "assistant_host", "cs_staff"})
 WATCHED_STATUSES = frozenset({"applied", "more_requested", "admitted", "suspended"})
@@ -55,13 +58,26 @@ class WatchFacts:
     verified_on: date | None
     last_training_on: date | None
     documents: Sequence[DocFacts] = field(default_factory=tuple)
+    penalty_points: int = 0
 
 
-def warnings_for(facts: WatchFacts, today: date, warn_days: int) -> list[WarningDraft]:
+@dataclass(frozen=True)
+class ConductLines:
+    """The totals of penalty points that bring a warning and a suspension."""
+
+    warn_at: int
+    suspend_at: int
+
+
+def warnings_for(
+    facts: WatchFacts, today: date, warn_days: int, conduct: ConductLines | None = None
+) -> list[WarningDraft]:
     """Every warning due for the party today (``warn_days``: how far ahead expiry is announced)."""
     if facts.admission_status not in WATCHED_STATUSES:
         return []
     found = _document_warnings(facts.documents, today, warn_days)
+    if conduct is not None:
+        found += _conduct(facts, conduct)
     if facts.admission_status in {"admitted", "suspended"}:
         found += _reverification(facts, today, warn_days)
         if facts.kind in TRAINED_KINDS:
@@ -110,6 +126,24 @@ def _document_warnings(docs: Sequence[DocFacts], today: date, warn_days: int) ->
                 )
             )
     return found
+
+
+def _conduct(facts: WatchFacts, lines: ConductLines) -> list[WarningDraft]:
+    points = facts.penalty_points
+    if points >= lines.suspend_at:
+        kind, severity, line = "conduct_suspension", "critical", lines.suspend_at
+    elif points >= lines.warn_at:
+        kind, severity, line = "conduct_warning", "warning", lines.warn_at
+    else:
+        return []
+    return [
+        WarningDraft(
+            kind,
+            f"{kind}:{facts.party_id}",
+            severity,
+            f"近 365 天违规记分 {points} 分，达到 {line} 分（{CONDUCT_BASIS}）",
+        )
+    ]
 
 
 def _reverification(facts: WatchFacts, today: date, warn_days: int) -> list[WarningDraft]:

@@ -22,7 +22,7 @@ from liveguard.bus import emit
 from liveguard.db import new_id
 from liveguard.db.query import paginate
 from liveguard.errors import Conflict, NotFound
-from liveguard.registry import events, status
+from liveguard.registry import conduct, events, status
 from liveguard.registry.admission import COUNTED_COURSES
 from liveguard.registry.documents import facts
 from liveguard.registry.models import (
@@ -48,9 +48,12 @@ class WarningReport:
     resolved: int = 0
     still_open: int = 0
     queued: int = 0
+    suspended: int = 0
 
 
-def watch_facts(session: Session) -> list[tuple[uuid.UUID, status.WatchFacts]]:
+def watch_facts(
+    session: Session, points: dict[uuid.UUID, int] | None = None
+) -> list[tuple[uuid.UUID, status.WatchFacts]]:
     """(tenant, facts) of every watched party, read in three queries."""
     parties = session.scalars(
         select(Party).where(Party.admission_status.in_(sorted(status.WATCHED_STATUSES)))
@@ -78,21 +81,29 @@ def watch_facts(session: Session) -> list[tuple[uuid.UUID, status.WatchFacts]]:
                 verified_on=china_today(p.verified_at) if p.verified_at else None,
                 last_training_on=trained.get(p.id),
                 documents=[facts(d) for d in docs[p.id]],
+                penalty_points=(points or {}).get(p.id, 0),
             ),
         )
         for p in parties
     ]
 
 
-def run_warnings(session: Session, *, now: datetime, warn_days: int) -> WarningReport:
-    """Raise due warnings once, resolve stale ones, queue robot messages. The caller commits."""
+def run_warnings(
+    session: Session, *, now: datetime, warn_days: int, limits: conduct.Thresholds | None = None
+) -> WarningReport:
+    """Raise due warnings once, resolve stale ones, queue robot messages, and suspend parties
+    whose penalty points reached the line (with ``limits``). The caller commits."""
     today = china_today(now)
     report = WarningReport()
+    points = conduct.totals(session, today=today, overrides=limits.overrides) if limits else {}
+    lines = status.ConductLines(limits.warn_at, limits.suspend_at) if limits else None
     wanted: dict[str, tuple[uuid.UUID, uuid.UUID, status.WarningDraft]] = {}
-    for tenant_id, watched in watch_facts(session):
+    for tenant_id, watched in watch_facts(session, points):
         report.parties += 1
-        for draft in status.warnings_for(watched, today, warn_days):
+        for draft in status.warnings_for(watched, today, warn_days, lines):
             wanted[draft.key] = (tenant_id, watched.party_id, draft)
+    if limits is not None:
+        report.suspended = _suspend_over_the_line(session, wanted, points, limits, now)
     open_now = {
         w.key: w
         for w in session.scalars(select(EarlyWarning).where(EarlyWarning.resolved_at.is_(None)))
@@ -113,6 +124,26 @@ def run_warnings(session: Session, *, now: datetime, warn_days: int) -> WarningR
         report.queued += _queue(session, warning, now)
     session.flush()
     return report
+
+
+def _suspend_over_the_line(
+    session: Session,
+    wanted: dict[str, tuple[uuid.UUID, uuid.UUID, status.WarningDraft]],
+    points: dict[uuid.UUID, int],
+    limits: conduct.Thresholds,
+    now: datetime,
+) -> int:
+    """Suspend admitted parties whose points reached the line (直播营销服务规范 7.2.4)."""
+    suspended = 0
+    for _tenant, party_id, draft in wanted.values():
+        if draft.kind != "conduct_suspension":
+            continue
+        party = session.get(Party, party_id)
+        if party is not None and conduct.suspend_if_admitted(
+            session, party, total=points[party_id], limits=limits, now=now
+        ):
+            suspended += 1
+    return suspended
 
 
 def _resolved_with_keys(session: Session, keys: list[str]) -> dict[str, EarlyWarning]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from liveguard.registry import documents, requirements, rules, service, status, training
+from liveguard.registry import conduct, documents, requirements, rules, service, status, training
 from liveguard.registry.models import Document, Party
 from liveguard.registry.scans import too_large
 from liveguard.web.console import console_router
@@ -45,6 +45,9 @@ LABELS = {
     "completed_on": "完成日期",
     "certificate_no": "证书编号",
     "open_only": "只看未解除",
+    "violation_id": "违规记录编号",
+    "code": "违规类型",
+    "occurred_on": "违规日期",
 }
 router = console_router(labels=LABELS)
 
@@ -86,6 +89,7 @@ NAMES: dict[str, Any] = {
         "review": "信息复核",
     },
     "CHANGE_STATUSES": {"pending": "待核验", "verified": "已核验"},
+    "PENALTIES": {code: p.name for code, p in conduct.PENALTIES.items()},
 }
 
 

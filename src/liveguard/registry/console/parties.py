@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from liveguard.clock import CHINA_TZ
 from liveguard.errors import InvalidInput, LiveguardError
 from liveguard.evidence import media_of, media_response
 from liveguard.registry import (
     admission,
+    conduct,
     disclosure,
     documents,
     requirements,
@@ -37,6 +39,7 @@ from liveguard.registry.console.common import (
 )
 from liveguard.registry.console.views import party_view
 from liveguard.registry.deps import verifier_of
+from liveguard.registry.jobs import limits_of
 from liveguard.registry.models import Party
 from liveguard.web.console import ConsoleText, query_prefix, render
 from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep
@@ -197,6 +200,7 @@ def party_page_response(
         today=service.china_today(ctx.clock.now()),
         cipher=ctx.cipher,
         warn_days=ctx.settings.registry.warning_days,
+        limits=limits_of(ctx),
     )
     return render(
         request,
@@ -573,3 +577,58 @@ def reveal(
         )
     uow.commit()
     return party_page_response(request, ident, uow, ctx, party, revealed=out)
+
+
+@router.post("/registry/parties/{party_id}/violations")
+def record_violation(
+    request: Request,
+    party: ConsolePartyDep,
+    ident: ConsoleUserDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    code: Annotated[ConsoleText, Form(max_length=40)] = "",
+    occurred_on: Annotated[ConsoleText, Form(max_length=10)] = "",
+    note: Annotated[ConsoleText, Form(max_length=500)] = "",
+) -> Response:
+    """Record a violation (the day it happened, noon China time)."""
+    now = ctx.clock.now()
+
+    def run() -> object:
+        day = parse_day(occurred_on, "违规日期") or service.china_today(now)
+        at = min(datetime.combine(day, time(12), tzinfo=CHINA_TZ), now)
+        return conduct.record_violation(
+            uow.session,
+            party,
+            code=code,
+            occurred_at=at,
+            note=note,
+            by=ident.principal,
+            now=now,
+            limits=limits_of(ctx),
+        )
+
+    return act(request, ident, uow, ctx, party, run)
+
+
+@router.post("/registry/parties/{party_id}/violations/{violation_id}/revoke")
+def revoke_violation(
+    request: Request,
+    party: ConsolePartyDep,
+    violation_id: uuid.UUID,
+    ident: ConsoleUserDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    reason: Annotated[ConsoleText, Form(max_length=300)] = "",
+) -> Response:
+    """Withdraw a violation (an appeal upheld)."""
+    violation = conduct.get_violation(uow.session, party, violation_id)
+    return act(
+        request,
+        ident,
+        uow,
+        ctx,
+        party,
+        lambda: conduct.revoke_violation(
+            uow.session, violation, by=ident.principal, now=ctx.clock.now(), reason=reason
+        ),
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from liveguard.access import Principal
 from liveguard.registry import (
     admission,
+    conduct,
     disclosure,
     documents,
     relations,
@@ -56,6 +57,10 @@ class PartyView:
     can_reveal: bool = False
     can_train: bool = False
     public: bool = False
+    violations: list[Any] = field(default_factory=list)
+    points: int = 0
+    limits: conduct.Thresholds | None = None
+    can_conduct: bool = False
 
 
 def may_manage(principal: Principal, party: Party) -> bool:
@@ -72,6 +77,7 @@ def party_view(
     today: date,
     cipher: PiiCipher,
     warn_days: int,
+    limits: conduct.Thresholds,
 ) -> PartyView:
     """Gather the party page."""
     docs = documents.party_documents(session, party)
@@ -114,6 +120,10 @@ def party_view(
         can_train=principal.can("registry.training") and party.kind in rules.PERSON_KINDS,
         public=party.kind in rules.DISCLOSING_KINDS
         and party.admission_status in disclosure.PUBLIC_STATUSES,
+        violations=conduct.violations_of(session, party),
+        points=conduct.total_points(session, party, today=today, overrides=limits.overrides),
+        limits=limits,
+        can_conduct=principal.can("registry.conduct") and party.kind in conduct.CONDUCT_KINDS,
     )
 
 
