@@ -252,3 +252,39 @@ def test_payload_builders() -> None:
     assert fs["content"] == {"text": "标题\n正文"}
     assert robots.accepted("feishu", {"StatusCode": 0})
     assert not robots.accepted("wecom", {"errcode": 93000})
+
+
+def test_a_change_not_verified_within_seven_working_days_warns(
+    ctx: AppContext, world: World, clock: FixedClock
+) -> None:
+    from liveguard.registry import disclosure  # noqa: PLC0415
+
+    ids = admitted_merchant(ctx, world.merchant_a, seed=171)
+    with ctx.db.unit_of_work() as uow:
+        party = uow.session.get(Party, ids["party_id"])
+        assert party is not None
+        change = disclosure.report_change(
+            uow.session,
+            party,
+            changes={"cs_phone": "400-123-4567"},
+            changed_on=date(2026, 11, 24),
+            by=Principal.system(ctx.policy),
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+        assert change.verify_due == date(2026, 12, 3)  # 7 working days after Tuesday 24 November
+    clock.advance(timedelta(days=9))  # Thursday 3 December: still in time
+    run(ctx)
+    assert ("change_unverified", "warning") not in open_warnings(ctx)
+    clock.advance(timedelta(days=1))
+    run(ctx)
+    assert ("change_unverified", "warning") in open_warnings(ctx)
+    with ctx.db.unit_of_work() as uow:
+        found = uow.session.get(disclosure.DisclosureChange, change.id)
+        assert found is not None
+        disclosure.verify_change(
+            uow.session, found, by=Principal.system(ctx.policy), now=ctx.clock.now()
+        )
+        uow.commit()
+    run(ctx)
+    assert ("change_unverified", "warning") not in open_warnings(ctx)

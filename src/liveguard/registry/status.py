@@ -26,11 +26,13 @@ WARNING_KINDS: dict[str, str] = {
     "training_due": "年度培训即将到期",
     "training_overdue": "年度培训已过期",
     "training_missing": "尚未完成首播前培训",
+    "change_unverified": "公示信息变更逾期未核验",
     "conduct_warning": "违规记分达到警示线",
     "conduct_suspension": "违规记分达到暂停线",
 }
 SEVERITIES: dict[str, str] = {"warning": "提醒", "critical": "严重"}
 CONDUCT_BASIS = "直播营销服务规范 7.2.4、7.4.3"
+CHANGE_BASIS = req.CHANGE_BASIS
 # Kinds whose people must be trained (直播营销服务规范 7.1.1, 7.1.3; Order 117 for hosts).
 TRAINED_KINDS = frozenset({"host", "assistant_host", "cs_staff"})
 WATCHED_STATUSES = frozenset({"applied", "more_requested", "admitted", "suspended"})
@@ -59,6 +61,7 @@ class WatchFacts:
     last_training_on: date | None
     documents: Sequence[DocFacts] = field(default_factory=tuple)
     penalty_points: int = 0
+    pending_changes: Sequence[tuple[uuid.UUID, date]] = ()  # (change, verification due)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,17 @@ def warnings_for(
     if facts.admission_status not in WATCHED_STATUSES:
         return []
     found = _document_warnings(facts.documents, today, warn_days)
+    found += [
+        WarningDraft(
+            "change_unverified",
+            f"change_unverified:{change_id}",
+            "warning",
+            f"公示信息变更应于 {due.isoformat()} 前核验，已逾期（{CHANGE_BASIS}）",
+            due_on=due,
+        )
+        for change_id, due in facts.pending_changes
+        if due < today
+    ]
     if conduct is not None:
         found += _conduct(facts, conduct)
     if facts.admission_status in {"admitted", "suspended"}:

@@ -27,6 +27,7 @@ from liveguard.registry.admission import COUNTED_COURSES
 from liveguard.registry.documents import facts
 from liveguard.registry.models import (
     Course,
+    DisclosureChange,
     Document,
     EarlyWarning,
     Notification,
@@ -61,6 +62,7 @@ def watch_facts(
     ids = [p.id for p in parties]
     docs: dict[uuid.UUID, list[Document]] = defaultdict(list)
     trained: dict[uuid.UUID, date] = {}
+    changes: dict[uuid.UUID, list[tuple[uuid.UUID, date]]] = defaultdict(list)
     if ids:
         for doc in session.scalars(select(Document).where(Document.party_id.in_(ids))):
             docs[doc.party_id].append(doc)
@@ -71,6 +73,12 @@ def watch_facts(
             .group_by(Training.party_id)
         ).all()
         trained = {row[0]: row[1] for row in rows}
+        for change in session.scalars(
+            select(DisclosureChange).where(
+                DisclosureChange.party_id.in_(ids), DisclosureChange.status == "pending"
+            )
+        ):
+            changes[change.party_id].append((change.id, change.verify_due))
     return [
         (
             p.tenant_id,
@@ -82,6 +90,7 @@ def watch_facts(
                 last_training_on=trained.get(p.id),
                 documents=[facts(d) for d in docs[p.id]],
                 penalty_points=(points or {}).get(p.id, 0),
+                pending_changes=changes[p.id],
             ),
         )
         for p in parties
