@@ -45,7 +45,7 @@ from liveguard.db.types import new_id
 from liveguard.evidence import heads, merkle, rules, verifier
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.models import EvidenceRecord, EvidenceTile
-from liveguard.evidence.service import verify_log
+from liveguard.evidence.verification import verify_log
 from liveguard.settings import load_settings
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -423,6 +423,13 @@ def test_verification_names_a_tampered_record(
     assert body["ok"] is False
     assert body["position"] == target["index"]
     assert "记录内容" in body["problem"]
+    seq = target["index"]
+    ranged = client.post(
+        f"{API}/verifications?first={seq}&end={seq + 1}", headers=world.admin.headers
+    ).json()
+    assert (ranged["ok"], ranged["position"]) == (False, seq)
+    past = client.post(f"{API}/verifications?first=0&end=99999", headers=world.admin.headers)
+    assert_problem(past, 422, "evidence.bad_range")
     shown = client.get(f"{API}/records/{target['id']}", headers=world.admin.headers).json()
     assert (shown["leaf_ok"], shown["included_in_head"]) == (False, None)
     assert shown["problem"] == "内容与日志中的哈希不符"

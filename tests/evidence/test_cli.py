@@ -235,3 +235,32 @@ def test_a_head_whose_key_is_not_trusted_fails_verification(
 
     assert result.exit_code == 1
     assert "不受信任" in result.stderr
+
+
+# ----------------------------------------------------------------------------- ranges, consistency
+
+
+def test_verify_a_range_and_prove_consistency_between_heads(
+    cli: CliRunner, data_dir: Path, seeded: int
+) -> None:
+    first_size, first_root = signed(cli)
+    assert run(cli, "evidence", "verify", "--from", "1", "--to", "3").stdout.startswith("OK: ")
+
+    doc = json.loads(run(cli, "evidence", "consistency", "1").stdout)
+
+    assert (doc["first"], doc["second"]) == (1, first_size)
+    assert base64.b64decode(doc["second_root"]) == first_root
+    verifier.verify_consistency(
+        1,
+        first_size,
+        base64.b64decode(doc["first_root"]),
+        first_root,
+        [base64.b64decode(p) for p in doc["proof"]],
+    )
+    assert [h["tree_size"] for h in doc["heads"]] == [first_size]
+
+
+def test_a_range_past_the_end_is_refused(cli: CliRunner, data_dir: Path, seeded: int) -> None:
+    result = cli.invoke(app, ["evidence", "verify", "--from", "0", "--to", str(seeded + 5)])
+    assert isinstance(result.exception, InvalidInput)  # main() prints it as an error line
+    assert result.exception.code == "evidence.bad_range"

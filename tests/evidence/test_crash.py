@@ -39,7 +39,7 @@ from liveguard.evidence import heads, merkle, rules
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceRecord
-from liveguard.evidence.service import verify_log
+from liveguard.evidence.verification import verify_log
 from liveguard.settings import load_settings
 from tests.conftest import PG_ADMIN_URL, TEST_INDEX_KEY, TEST_KEY, service_unavailable
 

@@ -22,7 +22,7 @@ from liveguard.access import Principal
 from liveguard.bus.memory import decode
 from liveguard.db.outbox import OutboxMessage, ProcessedEvent
 from liveguard.errors import InvalidInput
-from liveguard.evidence import handlers, heads, merkle, rules, service
+from liveguard.evidence import handlers, heads, merkle, rules, service, verification
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceRecord, EvidenceTile, SignedHead
@@ -71,10 +71,10 @@ def sign(ctx: AppContext, *, force: bool = False) -> SignedHead | None:
     return head
 
 
-def verify(ctx: AppContext) -> service.VerifyReport:
+def verify(ctx: AppContext) -> verification.VerifyReport:
     """Re-hash the whole log."""
     with ctx.db.unit_of_work() as uow:
-        return service.verify_log(uow.session, trusted_keys(ctx))
+        return verification.verify_log(uow.session, trusted_keys(ctx))
 
 
 def execute(ctx: AppContext, sql: str, **params: Any) -> None:
@@ -120,7 +120,7 @@ def state(ctx: AppContext) -> evidence_log.TreeState:
         return evidence_log.tree_state(uow.session)
 
 
-def assert_fails_at(report: service.VerifyReport, position: int, *words: str) -> None:
+def assert_fails_at(report: verification.VerifyReport, position: int, *words: str) -> None:
     """The report names this position, with a Chinese message containing ``words``."""
     assert not report.ok, report
     assert report.position == position, report
@@ -528,7 +528,7 @@ def test_a_head_signed_by_another_key_is_found(ctx: AppContext) -> None:
     sign(ctx)
     other = heads.Signer.load_or_create(ctx.settings.data_dir / "other-key.pem")
     with ctx.db.unit_of_work() as uow:
-        assert service.verify_log(uow.session, {other.key_id: other.public_pem}).position == 3
+        assert verification.verify_log(uow.session, {other.key_id: other.public_pem}).position == 3
 
 
 @pytest.mark.parametrize("seq", [0, 6])
@@ -723,3 +723,68 @@ def test_memberships_are_recorded_against_the_organisation(
     kinds = [service.entry_document(r)["payload"]["event"] for r in party_records(ctx, org.id)]  # type: ignore[index]
     assert kinds == ["identity.organisation_created", "identity.membership_granted"]
     assert identity_events(ctx) == kinds  # user_created is not on the recorded list
+
+
+# ----------------------------------------------------------------------------- ranges
+
+
+def verify_range(ctx: AppContext, first: int, end: int) -> verification.VerifyReport:
+    """Re-hash records [first, end) and check them against the stored tree and heads."""
+    with ctx.db.unit_of_work() as uow:
+        return verification.verify_range(uow.session, trusted_keys(ctx), first, end)
+
+
+def test_a_range_is_checked_in_whole_tiles_against_the_heads_that_cover_it(
+    ctx: AppContext,
+) -> None:
+    append_many(ctx, 300)
+    sign(ctx)
+    append(ctx, [draft(i) for i in range(300, 310)])
+    sign(ctx)
+
+    report = verify_range(ctx, 260, 270)
+
+    assert report.ok, report.problem
+    assert (report.checked, report.heads_checked) == (310 - 256, 2)
+    assert verify_range(ctx, 0, 10).checked == 256
+
+
+def test_a_changed_entry_inside_the_range_is_found_and_outside_it_is_left_to_the_full_check(
+    ctx: AppContext,
+) -> None:
+    append_many(ctx, 600)
+    sign(ctx)
+    for seq in (300, 550):
+        entry = {s: e for s, _i, e in entries(ctx)}[seq]
+        assert entry is not None
+        execute(
+            ctx,
+            "UPDATE evidence_record SET entry = :e WHERE seq = :s",
+            e=change_one_character(entry),
+            s=seq,
+        )
+
+    assert_fails_at(verify_range(ctx, 256, 400), 300, "记录内容")
+    assert verify_range(ctx, 0, 200).ok
+    assert_fails_at(verify(ctx), 300, "记录内容")
+
+
+def test_a_range_finds_changed_tiles_above_it_and_a_missing_record(ctx: AppContext) -> None:
+    append_many(ctx, 600)
+    sign(ctx)
+    execute(
+        ctx,
+        "UPDATE evidence_tile SET data = :d WHERE level = 1 AND idx = 0",
+        d=flip(tile(ctx, 1, 0), 5),
+    )
+    assert_fails_at(verify_range(ctx, 0, 10), 0, "哈希瓦片", "层 1")
+    execute(ctx, "DELETE FROM evidence_record WHERE seq = 520")
+    assert_fails_at(verify_range(ctx, 513, 530), 520, "不连续")
+
+
+@pytest.mark.parametrize(("first", "end"), [(5, 5), (-1, 3), (0, 41)])
+def test_a_range_outside_the_log_is_refused(ctx: AppContext, first: int, end: int) -> None:
+    append_many(ctx, 40)
+    with pytest.raises(InvalidInput) as raised:
+        verify_range(ctx, first, end)
+    assert raised.value.code == "evidence.bad_range"

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from liveguard import bootstrap
 from liveguard.access import Principal
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence import merkle, rules, service
+from liveguard.evidence import merkle, rules, service, verification
 from liveguard.evidence.heads import Signer, sign_head
 from liveguard.evidence.models import EvidenceIndexRun, EvidenceRecord, EvidenceTile, EvidenceTree
 from liveguard.settings import Settings, load_settings
@@ -152,7 +152,7 @@ def test_upgrade_keeps_every_record_findable_and_verifiable(old_database: Settin
     assert timeline_seqs(old_database, "live_session", "s-1") == [*expected, 301, 304]
     db = bootstrap.build_database(old_database)
     with db.session() as session:
-        report = service.verify_log(session, {signer.key_id: signer.public_pem})
+        report = verification.verify_log(session, {signer.key_id: signer.public_pem})
     db.dispose()
     assert (report.checked, report.heads_checked, report.problem) == (306, 1, None)
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from liveguard.access import Principal
 from liveguard.errors import NotFound
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence import package, rules, service, verifier
+from liveguard.evidence import package, rules, verification, verifier
 from liveguard.evidence.deps import media_of, signer_of, trusted_keys
 from liveguard.web.context import AppContext
 
@@ -127,6 +127,6 @@ def test_a_subject_whose_records_were_all_erased_has_nothing_to_export(
 
 def test_verification_reads_a_snapshot(ctx: AppContext, tmp_path: Path) -> None:
     build(ctx, tmp_path)
-    report = service.verify_snapshot(ctx.db, trusted_keys(ctx))
+    report = verification.verify_snapshot(ctx.db, trusted_keys(ctx))
     assert report.ok, report.problem
     assert report.checked == 3

@@ -15,7 +15,7 @@ from liveguard.access import Principal
 from liveguard.audit import AuditEvent
 from liveguard.clock import FixedClock
 from liveguard.errors import NotFound
-from liveguard.evidence import heads, retention, rules, service
+from liveguard.evidence import heads, retention, rules, service, verification
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import media_of, signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceMediaLink, EvidenceRecord
@@ -69,7 +69,7 @@ def test_an_expired_segment_is_erased_and_the_rest_still_verifies(ctx: AppContex
     assert entry_of(ctx, old) is None
     assert entry_of(ctx, recent) is not None
     with ctx.db.unit_of_work() as uow:
-        verified = service.verify_log(uow.session, trusted_keys(ctx))
+        verified = verification.verify_log(uow.session, trusted_keys(ctx))
         assert verified.ok, verified.problem
         assert verified.erased == 1
         record = uow.session.scalars(

@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from liveguard.db.types import new_id
-from liveguard.evidence import heads, package, retention, rules, service
+from liveguard.evidence import heads, package, retention, rules, service, verification
 from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import MediaDep, SignerDep, trusted_keys
 from liveguard.evidence.download import media_response, referenced_media_type
@@ -373,12 +373,25 @@ def run_retention(
     )
 
 
-@router.post("/verifications", response_model=VerifyRead, summary="校验整个日志")
-def verify(uow: UowDep, principal: PrincipalDep, ctx: CtxDep) -> VerifyRead:
-    """Re-hash the whole log and check every signed head; reports the first bad position."""
+@router.post("/verifications", response_model=VerifyRead, summary="校验整个日志（或一段记录）")
+def verify(
+    uow: UowDep,
+    principal: PrincipalDep,
+    ctx: CtxDep,
+    first: Annotated[int | None, Query(ge=0, description="只核验从此序号起的记录（含）")] = None,
+    end: Annotated[int | None, Query(ge=1, description="到此序号为止（不含）")] = None,
+) -> VerifyRead:
+    """Re-hash the whole log, or records [first, end), and check the signed heads; reports
+    the first bad position."""
     principal.require("evidence.verify")
-    uow.rollback()  # end the request's write transaction: verification reads a snapshot
-    report = service.verify_snapshot(ctx.db, trusted_keys(ctx))
+    if first is None and end is None:
+        uow.rollback()  # end the request's write transaction: verification reads a snapshot
+        report = verification.verify_snapshot(ctx.db, trusted_keys(ctx))
+    else:
+        size = evidence_log.tree_state(uow.session).size
+        report = verification.verify_range(
+            uow.session, trusted_keys(ctx), first or 0, size if end is None else end
+        )
     return VerifyRead(
         ok=report.ok,
         checked=report.checked,

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from liveguard import audit
-from liveguard.evidence import heads, retention, rules, service
+from liveguard.evidence import heads, retention, rules, verification
 from liveguard.evidence.deps import media_of, signer_of, trusted_keys
 from liveguard.jobs import Job
 from liveguard.web.context import AppContext
@@ -31,7 +31,7 @@ def jobs(ctx: AppContext) -> list[Job]:
             uow.commit()
 
     def verify() -> None:
-        report = service.verify_snapshot(ctx.db, trusted_keys(ctx))
+        report = verification.verify_snapshot(ctx.db, trusted_keys(ctx))
         with ctx.db.unit_of_work() as uow:
             audit.record(
                 uow.session,
