@@ -36,6 +36,7 @@ from liveguard.identity import Membership
 from liveguard.identity.auth import parse_token
 from liveguard.web.context import AppContext
 from tests.conftest import World
+from tests.registry.factory import merchant_records
 
 MAX_EXAMPLES = 25
 CHECKS = [not_a_server_error, response_schema_conformance]
@@ -67,6 +68,7 @@ def victim_ids(ctx: AppContext, world: World) -> dict[str, str]:
         "token_id": parsed[0],
         "membership_id": membership,
         "event_id": event,
+        **merchant_records(ctx, world.merchant_b, seed=4242),  # the registry's records of B
     }
     return {k: str(v) for k, v in ids.items()}
 
