@@ -229,6 +229,8 @@ def _binders(dialect: Dialect | None) -> tuple[Callable[[Any], Any], Callable[[A
 def sqlite_time(value: datetime) -> str:
     """What the ORM stores on SQLite for an aware datetime: the naive UTC time as the sqlite3
     driver adapts it (ISO 8601 with a space; microseconds only when there are some)."""
+    if value.tzinfo is UTC:  # the usual case: drop "+00:00" instead of converting
+        return value.isoformat(" ")[:-6]
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
