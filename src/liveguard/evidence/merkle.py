@@ -10,6 +10,7 @@ at any size while the database holds one tile row per 256 leaves.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
@@ -55,8 +56,13 @@ def interior_node(interior: bytes, rest: int, j: int) -> bytes:
     return interior[at : at + HASH_SIZE]
 
 
+@functools.lru_cache(maxsize=2048)
 def fold_perfect(hashes: bytes) -> bytes:
-    """Root of a perfect subtree given its bottom row (a power-of-two count of hashes)."""
+    """Root of a perfect subtree given its bottom row (a power-of-two count of hashes).
+
+    Memoised by the row itself (a pure function, so a rolled-back read cannot poison it): the
+    subtrees of the right-most, partial tiles are folded once per process, not once per proof.
+    """
     row = [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
     while len(row) > 1:
         row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row), 2)]
