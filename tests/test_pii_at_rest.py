@@ -137,7 +137,9 @@ def test_the_database_holds_no_plaintext_demo_pii(seeded: AppContext) -> None:
         assert len(hosts) == 2
         assert all(h.id_number_enc and h.id_number_enc.startswith("pii1:") for h in hosts)
         assert all(h.phone_enc and h.phone_enc.startswith("pii1:") for h in hosts)
-        cards = uow.session.scalars(select(Document).where(Document.doc_type == "resident_id")).all()
+        cards = uow.session.scalars(
+            select(Document).where(Document.doc_type == "resident_id")
+        ).all()
         assert len(cards) == 2
         assert all(c.number is None and (c.number_enc or "").startswith("pii1:") for c in cards)
     assert storage_leaks(seeded) == []
