@@ -17,7 +17,6 @@ from liveguard.registry.admission import (
     sell_blockers,
     stream_blockers,
 )
-from liveguard.registry.conduct import ViolationReported
 from liveguard.registry.disclosure import set_disclosure
 from liveguard.registry.documents import (
     DocumentInput,
@@ -25,6 +24,7 @@ from liveguard.registry.documents import (
     review_document,
     submit_document,
 )
+from liveguard.registry.events import ViolationReported
 from liveguard.registry.models import Document, LiveRoom, Party
 from liveguard.registry.permissions import GRANTS
 from liveguard.registry.relations import (

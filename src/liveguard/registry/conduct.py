@@ -69,16 +69,6 @@ MCN_ONLY = frozenset(
 )
 
 
-class ViolationReported(Event):
-    """Another domain found a violation (a confirmed screening finding, a fraud case, …)."""
-
-    kind = "registry.violation_reported"
-    party_id: uuid.UUID
-    code: str
-    source_ref: str
-    note: str = ""
-
-
 # ----------------------------------------------------------------------------- pure rules
 
 

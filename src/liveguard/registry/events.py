@@ -117,3 +117,13 @@ class ViolationRecorded(Event):
     points: int
     total_points: int
     consequence: str | None
+
+
+class ViolationReported(Event):
+    """Another domain found a violation (a confirmed screening finding, a fraud case, …)."""
+
+    kind = "registry.violation_reported"
+    party_id: uuid.UUID
+    code: str
+    source_ref: str
+    note: str = ""
