@@ -85,3 +85,10 @@ def test_a_float_or_a_huge_integer_is_refused(value: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput) as raised:
         rules.check_json_value(value)
     assert raised.value.code == "evidence.invalid_record"
+
+
+@given(st.uuids() | st.none())
+def test_sqlite_uuids_are_stored_as_the_orm_stores_them(value: uuid.UUID | None) -> None:
+    orm = EvidenceRecord.__table__.c.id.type.bind_processor(sqlite.dialect())  # type: ignore[attr-defined]
+    assert orm is not None
+    assert evidence_log.sqlite_uuid(value) == orm(value)

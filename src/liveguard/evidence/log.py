@@ -8,6 +8,7 @@ leaves either the whole batch or none of it — never a half-written leaf.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 import weakref
 from collections.abc import Callable, Sequence
@@ -129,7 +130,8 @@ def append_records(
     if not entries:
         return []
     state = tree_state(session, lock=True)
-    leaves = [merkle.leaf_hash(e) for e in entries]
+    sha256, prefix = hashlib.sha256, merkle.LEAF_PREFIX  # merkle.leaf_hash, without a call
+    leaves = [sha256(prefix + e).digest() for e in entries]
     new_size, changed = merkle.append(state.size, leaves, tile_fetcher(session))
     _insert_records(session, state, drafts, entries, now)
     links = [
@@ -187,18 +189,24 @@ def record_rows(
     are stored exactly as the ORM stores them (Python values when no dialect is given)."""
     as_id, as_time = _binders(dialect)
     recorded = as_time(now)
-    return [
-        (
-            seq,
-            as_id(draft.record_id),
-            draft.kind,
-            as_time(draft.occurred_at),
-            recorded,
-            as_id(draft.tenant_id),
-            entry.decode("utf-8"),
+    tenants: dict[uuid.UUID | None, Any] = {None: None}  # a batch has few tenants
+    rows = []
+    for seq, (draft, entry) in enumerate(zip(drafts, entries, strict=True), start=first):
+        tenant = tenants.get(draft.tenant_id)
+        if tenant is None and draft.tenant_id is not None:
+            tenant = tenants[draft.tenant_id] = as_id(draft.tenant_id)
+        rows.append(
+            (
+                seq,
+                as_id(draft.record_id),
+                draft.kind,
+                as_time(draft.occurred_at),
+                recorded,
+                tenant,
+                entry.decode("utf-8"),
+            )
         )
-        for seq, (draft, entry) in enumerate(zip(drafts, entries, strict=True), start=first)
-    ]
+    return rows
 
 
 def index_rows(run: int, first: int, drafts: Sequence[rules.RecordDraft]) -> list[Row]:
@@ -221,9 +229,14 @@ def _binders(dialect: Dialect | None) -> tuple[Callable[[Any], Any], Callable[[A
     columns = EvidenceRecord.__table__.c
     as_id = columns.id.type.bind_processor(dialect) or _same
     as_time = columns.occurred_at.type.bind_processor(dialect) or _same
-    if dialect.name == "sqlite":
-        as_time = sqlite_time  # the same text, written by C code (a test holds them equal)
+    if dialect.name == "sqlite":  # the same values as the processors (a test holds them equal)
+        as_id, as_time = sqlite_uuid, sqlite_time
     return as_id, as_time
+
+
+def sqlite_uuid(value: uuid.UUID | None) -> str | None:
+    """What the ORM stores on SQLite for a UUID: its 32 hex digits."""
+    return None if value is None else value.hex
 
 
 def sqlite_time(value: datetime) -> str:
