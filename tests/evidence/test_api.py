@@ -287,7 +287,8 @@ def test_every_key_ever_used_is_published_and_documented_as_public(
     keys = client.get(f"{API}/public-keys")  # public: no credentials needed
 
     assert keys.status_code == 200
-    assert [k["key_id"] for k in keys.json()] == [old.key_id]  # the running app signs with old
+    running = [(k["key_id"], k["active"]) for k in keys.json()]  # before the restart: the app
+    assert running == [(old.key_id, True), (new.key_id, False)]  # signs with old, trusts new
     ctx.services[SIGNER] = new  # as after the restart the rotation asks for
     listed = client.get(f"{API}/public-keys").json()
     assert [(k["key_id"], k["active"]) for k in listed] == [(new.key_id, True), (old.key_id, False)]

@@ -264,3 +264,21 @@ def test_a_range_past_the_end_is_refused(cli: CliRunner, data_dir: Path, seeded:
     result = cli.invoke(app, ["evidence", "verify", "--from", "0", "--to", str(seeded + 5)])
     assert isinstance(result.exception, InvalidInput)  # main() prints it as an error line
     assert result.exception.code == "evidence.bad_range"
+
+
+def test_a_process_started_before_a_rotation_still_trusts_the_new_key(
+    cli: CliRunner, data_dir: Path, seeded: int
+) -> None:
+    from liveguard import bootstrap  # noqa: PLC0415 — a second process's view, built here
+    from liveguard.evidence.deps import trusted_keys  # noqa: PLC0415
+    from liveguard.settings import load_settings  # noqa: PLC0415
+
+    running = bootstrap.build_context(load_settings(environment="test", data_dir=data_dir))
+    try:
+        before = set(trusted_keys(running))
+        out = run(cli, "evidence", "rotate-key").stdout
+        new_id = out.split("new key ")[1].split()[0]
+        assert new_id not in before
+        assert new_id in trusted_keys(running)  # read from the key file, no restart needed
+    finally:
+        running.db.dispose()

@@ -788,3 +788,48 @@ def test_a_range_outside_the_log_is_refused(ctx: AppContext, first: int, end: in
     with pytest.raises(InvalidInput) as raised:
         verify_range(ctx, first, end)
     assert raised.value.code == "evidence.bad_range"
+
+
+def test_a_forged_range_behind_a_stale_interior_is_found(ctx: AppContext) -> None:
+    """An intruder rewrites records 0–511, their leaf tiles and the level-1 entries above them,
+    but leaves level-1 tile 0's interior (which the root is read from) as it was: the range check
+    climbs the tiles and finds the fold of the level-1 bottom row no longer matches it."""
+    for start in range(0, 65_792, 16_448):
+        append(ctx, [draft(i) for i in range(start, start + 16_448)])
+    sign(ctx)
+    forged_tiles: list[bytes] = []
+    for index in range(2):
+        leaves = []
+        for seq in range(index * 256, index * 256 + 256):
+            entry = change_one_character({s: e for s, _i, e in entries_between(ctx, seq)}[seq])
+            execute(ctx, "UPDATE evidence_record SET entry = :e WHERE seq = :s", e=entry, s=seq)
+            leaves.append(merkle.leaf_hash(entry.encode()))
+        bottom = b"".join(leaves)
+        forged_tiles.append(bottom + merkle.tile_interior(bottom))
+        execute(
+            ctx,
+            "UPDATE evidence_tile SET data = :d WHERE level = 0 AND idx = :i",
+            d=forged_tiles[-1],
+            i=index,
+        )
+    level_one = tile(ctx, 1, 0)
+    roots = b"".join(t[-merkle.HASH_SIZE :] for t in forged_tiles)
+    execute(
+        ctx,
+        "UPDATE evidence_tile SET data = :d WHERE level = 1 AND idx = 0",
+        d=roots + level_one[len(roots) :],
+    )
+
+    assert_fails_at(verify_range(ctx, 0, 512), 0, "哈希瓦片", "层 1")
+    assert not verify(ctx).ok
+
+
+def entries_between(ctx: AppContext, seq: int) -> list[tuple[int, uuid.UUID, str | None]]:
+    """(seq, id, entry) of the record at ``seq``."""
+    with ctx.db.unit_of_work() as uow:
+        rows = uow.session.execute(
+            select(EvidenceRecord.seq, EvidenceRecord.id, EvidenceRecord.entry).where(
+                EvidenceRecord.seq == seq
+            )
+        )
+        return [(int(s), i, e) for s, i, e in rows]

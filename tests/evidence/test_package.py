@@ -18,9 +18,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from liveguard.access import Principal
 from liveguard.errors import NotFound
+from liveguard.evidence import heads, package, rules, verification, verifier
 from liveguard.evidence import log as evidence_log
-from liveguard.evidence import package, rules, verification, verifier
-from liveguard.evidence.deps import media_of, signer_of, trusted_keys
+from liveguard.evidence.deps import (
+    SIGNER,
+    media_of,
+    retired_keys_dir,
+    signer_of,
+    signing_key_file,
+    trusted_keys,
+)
 from liveguard.web.context import AppContext
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -130,3 +137,47 @@ def test_verification_reads_a_snapshot(ctx: AppContext, tmp_path: Path) -> None:
     report = verification.verify_snapshot(ctx.db, trusted_keys(ctx))
     assert report.ok, report.problem
     assert report.checked == 3
+
+
+def test_a_package_made_right_after_a_key_rotation_carries_the_key_of_its_head(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    build(ctx, tmp_path, subject="order-1")  # a head by the first key covers the records
+    with ctx.db.unit_of_work() as uow:
+        old = signer_of(ctx)
+        new = heads.rotate_key(
+            uow.session,
+            old,
+            key_file=signing_key_file(ctx.settings),
+            retired_dir=retired_keys_dir(ctx.settings),
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+    ctx.services[SIGNER] = new
+
+    with ctx.db.unit_of_work() as uow:  # nothing new recorded: only the key changed
+        data = package.build_package(
+            uow.session,
+            Principal.system(ctx.policy),
+            subject_type="order",
+            subject_id="order-1",
+            signer=new,
+            media=media_of(ctx),
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+    path = tmp_path / "after-rotation.zip"
+    path.write_bytes(data)
+
+    with zipfile.ZipFile(path) as zf:
+        head = json.loads(zf.read("head.json"))
+        assert zf.read("public-key.pem") == new.public_pem
+    assert head["key_id"] == new.key_id
+    assert verifier.main([str(path), "--public-key", str(write(tmp_path, new.public_pem))]) == 0
+
+
+def write(folder: Path, data: bytes) -> Path:
+    """A file holding ``data``."""
+    path = folder / "published.pem"
+    path.write_bytes(data)
+    return path

@@ -37,13 +37,15 @@ def retired_keys_dir(settings: Settings) -> Path:
 
 
 def trusted_keys(ctx: AppContext) -> dict[str, bytes]:
-    """Every public key whose heads verify, by key id: the active key's and the retired ones'
-    (read from files outside the database, so whoever can write the database cannot add one)."""
+    """Every public key whose heads verify, by key id: this process's key, the key file's (it
+    may have been rotated since) and the retired ones' — all read from files outside the
+    database, so whoever can write the database cannot add one."""
     signer = signer_of(ctx)
-    return {
-        **heads.retired_public_keys(retired_keys_dir(ctx.settings)),
-        signer.key_id: signer.public_pem,
-    }
+    keys = heads.retired_public_keys(retired_keys_dir(ctx.settings))
+    on_disk = heads.public_key_of_file(signing_key_file(ctx.settings))
+    if on_disk is not None:  # a rotation by another process since this one started
+        keys[heads.public_key_id(on_disk)] = on_disk
+    return {**keys, signer.key_id: signer.public_pem}
 
 
 def signer_of(ctx: AppContext) -> Signer:

@@ -79,6 +79,15 @@ def public_key_id(public_pem: bytes) -> str:
     return _key_id(key)
 
 
+def public_key_of_file(path: Path) -> bytes | None:
+    """The public key (PEM) of the private key file, or None when it is missing or unreadable."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError):
+        return None
+    return Signer(key).public_pem if isinstance(key, Ed25519PrivateKey) else None
+
+
 def retired_public_keys(folder: Path) -> dict[str, bytes]:
     """The public keys of retired signing keys, by key id (computed from each key, never taken
     from a file name): heads they signed stay verifiable after a rotation."""

@@ -71,7 +71,11 @@ def build_package(
             f"记录超过 {MAX_RECORDS} 条，请联系运维分批导出", code="evidence.too_many"
         )
     head = heads.latest_head(session)
-    if head is None or head.tree_size <= max(r.seq for r in records):
+    if (
+        head is None
+        or head.tree_size <= max(r.seq for r in records)
+        or head.key_id != signer.key_id  # signed before a key rotation: the package's key
+    ):  # must be the head's key, so the active key signs a fresh head
         head = heads.sign_head(session, signer, now=now, force=True)
     assert head is not None
     included = [r for r in records if r.entry is not None]

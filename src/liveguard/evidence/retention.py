@@ -153,7 +153,9 @@ def run_retention(
         if verdict >= today:
             break  # later segments hold newer records: nothing further can have expired
         report.erased_ranges.append((first, end))
-        if not dry_run:
+        if dry_run:  # what would be erased: the segment's records that still have content
+            report.records_erased += _unerased(session, first, end)
+        else:
             report.records_erased += _erase(session, first, end, verdict, now, by)
         report.segments_erased += 1
     if not dry_run:
@@ -198,6 +200,21 @@ def _last_activity(session: Session, subject_type: str, subject_id: str) -> date
         )
     )
     return rules.china_day(last) if last is not None else date.min
+
+
+def _unerased(session: Session, first: int, end: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(EvidenceRecord)
+            .where(
+                EvidenceRecord.seq >= first,
+                EvidenceRecord.seq < end,
+                EvidenceRecord.entry.is_not(None),
+            )
+        )
+        or 0
+    )
 
 
 def _erase(

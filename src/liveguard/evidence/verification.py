@@ -88,8 +88,11 @@ TrustedKeys = Mapping[str, bytes]
 """Public keys (PEM) whose signed heads verification accepts, by key id."""
 
 
-def verify_snapshot(db: Database, keys: TrustedKeys) -> VerifyReport:
-    """:func:`verify_log` over one consistent snapshot that never blocks appenders.
+def verify_snapshot(
+    db: Database, keys: TrustedKeys, first: int | None = None, end: int | None = None
+) -> VerifyReport:
+    """:func:`verify_log` (or :func:`verify_range` when a bound is given; ``end`` defaults to
+    the log's size) over one consistent snapshot that never blocks appenders.
 
     SQLite: a read-only (deferred) transaction is a WAL snapshot. PostgreSQL: REPEATABLE READ,
     so appends committed during the run cannot make the tiles and records disagree.
@@ -97,7 +100,10 @@ def verify_snapshot(db: Database, keys: TrustedKeys) -> VerifyReport:
     with db.session() as session:
         if db.dialect == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return verify_log(session, keys)
+        if first is None and end is None:
+            return verify_log(session, keys)
+        size = evidence_log.tree_state(session).size
+        return verify_range(session, keys, first or 0, size if end is None else end)
 
 
 def _first_mismatch(
@@ -176,19 +182,46 @@ def verify_range(session: Session, keys: TrustedKeys, first: int, end: int) -> V
     bad = _first_mismatch(stored, start, leaves)
     if bad is not None:
         return _fail(report, bad, "记录内容与存储的叶哈希不符")
-    _, changed = merkle.append(start, leaves, fetch)
-    for (level, index), data in sorted(changed.items()):
-        have = fetch(level, index)
-        if (have if len(data) > merkle.FULL_TILE else have[: len(data)]) != data:
-            first_leaf = (index * width) << (merkle.TILE_HEIGHT * level)
-            where = max(first_leaf, start)
-            return _fail(report, where, f"哈希瓦片（层 {level}，序号 {index}）被改动或缺失")
+    problem = _check_chain(fetch, range(start // width, (stop - 1) // width + 1), start)
+    if problem is not None:
+        return _fail(report, *problem)
     report.checked = stop - start
     reader = merkle.HashReader(fetch, state.size)  # fresh: no cached subtree is trusted here
     if reader.root() != state.root_hash:
         return _fail(report, state.size, "树状态中的根哈希与日志不符")
     covering = select(SignedHead).where(SignedHead.tree_size >= end)
     return _check_heads(session, report, reader, state.size, keys, covering)
+
+
+def _check_chain(fetch: merkle.TileFetch, tiles: range, start: int) -> tuple[int, str] | None:
+    """From the range's level-0 tiles (whose bottom rows were just compared with the records)
+    up to the top of the tree: every full tile's stored interior must be the fold of its bottom
+    row — proofs and roots read subtree hashes out of it — and its root must be the entry its
+    parent tile holds for it. Right-most partial tiles are folded from their bottom rows."""
+    hash_size, full, width = merkle.HASH_SIZE, merkle.FULL_TILE, merkle.TILE_WIDTH
+    level, current = 0, list(tiles)
+    while current:
+        parents: list[int] = []
+        for index in current:
+            data = fetch(level, index)
+            if len(data) < full:
+                continue
+            interior = merkle.tile_interior(data[:full])
+            parent, slot = divmod(index, width)
+            above = fetch(level + 1, parent)[slot * hash_size : (slot + 1) * hash_size]
+            bad = None
+            if len(data) > full and data[full:] != interior:
+                bad = (level, index)
+            elif above != interior[-hash_size:]:
+                bad = (level + 1, parent)
+            if bad is not None:
+                first_leaf = (bad[1] * width) << (merkle.TILE_HEIGHT * bad[0])
+                message = f"哈希瓦片（层 {bad[0]}，序号 {bad[1]}）被改动或缺失"
+                return max(first_leaf, start), message
+            if parent not in parents:
+                parents.append(parent)
+        level, current = level + 1, parents
+    return None
 
 
 def _rehash(
