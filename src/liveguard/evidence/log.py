@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, insert, select, tuple_, union_all
+from sqlalchemy import Engine, Select, insert, select, tuple_, union_all
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -68,22 +68,24 @@ def tree_state(session: Session, *, lock: bool = False) -> TreeState:
 def tile_fetcher(
     session: Session, overlay: dict[merkle.TileKey, bytes] | None = None
 ) -> merkle.TileFetch:
-    """Read tiles from the database, preferring tiles changed in this transaction."""
-
-    connection = session.connection()  # Core on the session's connection: no ORM per tile
+    """Read tiles from the database, preferring tiles changed in this transaction (through the
+    driver, with one prepared statement: a proof or an append reads a few tiles)."""
+    connection = session.connection()
+    raw: Any = connection.connection.driver_connection
+    sql = _TILE_QUERY.format(m="%s" if connection.dialect.name == "postgresql" else "?")
 
     def fetch(level: int, index: int) -> bytes:
         if overlay is not None and (level, index) in overlay:
             return overlay[(level, index)]
-        data = connection.execute(_TILE_QUERY, {"level": level, "idx": index}).scalar()
-        return bytes(data) if data else b""
+        with closing(raw.cursor()) as cursor:
+            cursor.execute(sql, (level, index))
+            row = cursor.fetchone()
+        return bytes(row[0]) if row and row[0] else b""
 
     return fetch
 
 
-_TILE_QUERY = select(EvidenceTile.data).where(
-    EvidenceTile.level == bindparam("level"), EvidenceTile.idx == bindparam("idx")
-)
+_TILE_QUERY = "SELECT data FROM evidence_tile WHERE level = {m} AND idx = {m}"
 # Perfect-subtree hashes read out of full tiles, per database engine. Full tiles never change,
 # so proofs reuse them; verification never reads through this cache (it re-hashes from rows).
 _PERFECT_CACHE: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], bytes]] = (
