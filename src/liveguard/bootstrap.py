@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import aftersales, audit, evidence, identity, registry, screening
+from liveguard import aftersales, audit, evidence, identity, plan, registry, screening
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
 from liveguard.aftersales import cli as aftersales_cli
@@ -127,6 +127,11 @@ DOMAINS: tuple[DomainParts, ...] = (
         cli=registry_cli.GROUPS,
         services=registry_deps.build_services,
         jobs=registry_jobs.jobs,
+    ),
+    DomainParts(
+        name="plan",
+        package=plan,
+        grants=plan.GRANTS,
     ),
     DomainParts(
         name="aftersales",

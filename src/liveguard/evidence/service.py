@@ -48,6 +48,10 @@ RECORDED: dict[str, Recorded] = {
     "registry.disclosure_changed": Recorded("party", {"party": "party_id"}),
     "registry.warning_raised": Recorded("party", {"party": "party_id"}),
     "registry.violation_recorded": Recorded("party", {"party": "party_id"}),
+    # Live sessions (subjects live_session and room from the events' *_id fields).
+    "plan.session_transitioned": Recorded("plan"),
+    "plan.service_plan_reviewed": Recorded("plan"),
+    "plan.staffing_overridden": Recorded("plan"),
 }
 
 
