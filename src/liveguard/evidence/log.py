@@ -54,15 +54,24 @@ class TreeState:
 
 
 def tree_state(session: Session, *, lock: bool = False) -> TreeState:
-    """The current size and root (``lock``: hold the append lock until the transaction ends)."""
-    tree = EvidenceTree.__table__.c  # Core: the append path reads this row once per batch
-    stmt = select(tree.size, tree.root_hash, tree.indexed_size).where(tree.id == TREE_ROW)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).one_or_none()
+    """The current size and root (``lock``: hold the append lock until the transaction ends;
+    SQLite's writers already hold it from BEGIN IMMEDIATE)."""
+    raw, mark, postgres = _driver(session)
+    sql = f"SELECT size, root_hash, indexed_size FROM evidence_tree WHERE id = {mark}"  # noqa: S608
+    with closing(raw.cursor()) as cursor:  # the append path reads this row once per batch
+        cursor.execute(sql + (" FOR UPDATE" if lock and postgres else ""), (TREE_ROW,))
+        row = cursor.fetchone()
     if row is None:
         raise Conflict("证据日志未初始化，请执行 liveguard db upgrade", code="evidence.log_missing")
-    return TreeState(row.size, row.root_hash, row.indexed_size)
+    return TreeState(int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def _driver(session: Session) -> tuple[Any, str, bool]:
+    """The session's driver connection (in its transaction), its placeholder, and whether it is
+    PostgreSQL's."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    return connection.connection.driver_connection, "%s" if postgres else "?", postgres
 
 
 def tile_fetcher(
@@ -86,6 +95,10 @@ def tile_fetcher(
 
 
 _TILE_QUERY = "SELECT data FROM evidence_tile WHERE level = {m} AND idx = {m}"
+_TREE_UPDATE = (
+    "UPDATE evidence_tree SET size = {m}, root_hash = {m}, updated_at = {m}, indexed_size = {m} "
+    "WHERE id = {m}"
+)
 # Perfect-subtree hashes read out of full tiles, per database engine. Full tiles never change,
 # so proofs reuse them; verification never reads through this cache (it re-hashes from rows).
 _PERFECT_CACHE: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], bytes]] = (
@@ -150,17 +163,16 @@ def append_records(
         session.execute(insert(EvidenceMediaLink), links)
     _upsert_tiles(session, changed)
     root = merkle.HashReader(tile_fetcher(session, changed), new_size).root()
-    values: dict[str, Any] = {"size": new_size, "root_hash": root, "updated_at": now}
-    if new_size - state.indexed_size >= INDEX_RUN:  # close the open run of the subject index
-        session.execute(
-            insert(EvidenceIndexRun).values(first_seq=state.indexed_size, end_seq=new_size)
+    indexed = state.indexed_size
+    if new_size - indexed >= INDEX_RUN:  # close the open run of the subject index
+        session.execute(insert(EvidenceIndexRun).values(first_seq=indexed, end_seq=new_size))
+        indexed = new_size
+    raw, mark, _ = _driver(session)
+    _, as_time = _binders(session.connection().dialect)
+    with closing(raw.cursor()) as cursor:
+        cursor.execute(
+            _TREE_UPDATE.format(m=mark), (new_size, root, as_time(now), indexed, TREE_ROW)
         )
-        values["indexed_size"] = new_size
-    session.execute(
-        EvidenceTree.__table__.update()  # type: ignore[attr-defined]
-        .where(EvidenceTree.id == TREE_ROW)
-        .values(**values)
-    )
     return [
         Appended(state.size + i, d.record_id, leaf)
         for i, (d, leaf) in enumerate(zip(drafts, leaves, strict=True))
