@@ -33,6 +33,7 @@ from liveguard.identity.auth import parse_token
 from liveguard.registry import Party
 from liveguard.web.context import AppContext
 from tests.conftest import PASSWORD, Member, World
+from tests.plan.helpers import merchant_session, plan_id_cases
 from tests.registry.factory import merchant_records
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -90,6 +91,36 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/registry/parties/{party_id}/violations/{violation_id}/revocations"): {
         "reason": "越权"
     },
+    # Live sessions: change B's readiness, states, line-up, plans, reviews, staffing override.
+    ("PATCH", "/api/v1/plan/sessions/{session_id}/readiness"): {"assigned_cs": 0},
+    ("POST", "/api/v1/plan/sessions/{session_id}/transitions"): {"action": "plan"},
+    ("POST", "/api/v1/plan/sessions/{session_id}/products"): {
+        "name": "越权",
+        "category": "other",
+        "spec": "x",
+        "listed_price": "1.00",
+        "live_price": "1.00",
+        "stock": 1,
+        "delivery_days": 1,
+        "logistics": "x",
+        "return_method": "x",
+    },
+    ("POST", "/api/v1/plan/sessions/{session_id}/service-plans"): {
+        "after_sales": "越权",
+        "cs_training": "越权",
+        "emergency_plan": "越权",
+        "staffing": {
+            "sell_through": 0.5,
+            "contact_rate": 0.1,
+            "aht_seconds": 60,
+            "service_level": 0.8,
+            "answer_seconds": 20,
+        },
+    },
+    ("POST", "/api/v1/plan/sessions/{session_id}/service-plans/{plan_id}/reviews"): {
+        "decision": "approve"
+    },
+    ("POST", "/api/v1/plan/sessions/{session_id}/staffing-override"): {"reason": "越权"},
     ("POST", "/api/v1/registry/suppliers/{supplier_id}/acceptances"): {
         "product": "越权",
         "batch": "B1",
@@ -166,6 +197,7 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         "subject_id": f"s-{org_id.hex[:8]}",
         "hold_id": hold.id,
         **merchant_records(ctx, org_id, seed=org_id.int % 1_000_000),
+        **merchant_session(ctx, org_id),  # after merchant_records: uses its room and host
     }
 
 
@@ -446,6 +478,7 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
             403,
         ),
         **registry_id_cases(ctx, world),
+        **plan_id_cases(ctx, world),
     }
     unknown = id_carriers(app) - set(cases)
     assert not unknown, f"inputs carrying record ids the IDOR sweep does not cover: {unknown}"

@@ -44,6 +44,7 @@ from liveguard.identity import cli as identity_cli
 from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
+from liveguard.plan import api as plan_api
 from liveguard.registry import api as registry_api
 from liveguard.registry import cli as registry_cli
 from liveguard.registry import console as registry_console
@@ -132,6 +133,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         name="plan",
         package=plan,
         grants=plan.GRANTS,
+        api_routers=(plan_api.router,),
     ),
     DomainParts(
         name="aftersales",

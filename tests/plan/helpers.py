@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from liveguard import plan
+from liveguard.access import Principal
+from liveguard.registry import LiveRoom, Party, create_room
+from liveguard.web.context import AppContext
+from tests.conftest import World
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 20:00 in Beijing
 END = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -60,3 +66,60 @@ def plan_input(**staffing: Any) -> plan.PlanInput:
         emergency_plan="售后高峰时客服主管 10 分钟内增派人员；重大舆情 1 小时内上报平台",
         staffing={**STAFFING, **staffing},
     )
+
+
+def merchant_session(ctx: AppContext, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """A session of the merchant (room and host from ``merchant_records``), product and plan."""
+    system = Principal.system(ctx.policy, "factory")
+    now = ctx.clock.now()
+    with ctx.db.unit_of_work() as uow:
+        s = uow.session
+        room = s.scalars(select(LiveRoom).where(LiveRoom.tenant_id == org_id)).first()
+        host = s.scalars(
+            select(Party).where(Party.tenant_id == org_id, Party.kind == "host")
+        ).first()
+        assert room is not None
+        assert host is not None
+        live = plan.create_session(
+            s, tenant_id=org_id, data=session_input(room.id, host.id), by=system, now=now
+        )
+        product = plan.add_product(s, live, coat(), by=system, now=now)
+        filed = plan.file_plan(s, live, plan_input(), by=system, now=now)
+        uow.commit()
+        return {"session_id": live.id, "product_id": product.id, "plan_id": filed.id}
+
+
+def plan_id_cases(ctx: AppContext, world: World) -> dict[tuple[str, str, str, str], Any]:
+    """For the IDOR sweep: A's staff naming B's organisation or B's room when scheduling."""
+    system = Principal.system(ctx.policy, "factory")
+    with ctx.db.unit_of_work() as uow:
+        party = uow.session.scalars(select(Party).where(Party.org_id == world.merchant_b)).one()
+        room = create_room(
+            uow.session,
+            party_id=party.id,
+            platform="快手",
+            external_id=f"idor-{world.merchant_b.hex[:8]}",
+            name="乙的直播间",
+            by=system,
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+        b_room = str(room.id)
+    body = {
+        "title": "越权",
+        "scheduled_start": "2026-12-01T20:00:00+08:00",
+        "scheduled_end": "2026-12-01T22:00:00+08:00",
+    }
+    url = "/api/v1/plan/sessions"
+    return {
+        ("POST", url, "body", "org_id"): (
+            url,
+            {"json": {**body, "org_id": str(world.merchant_b), "room_id": b_room}},
+            403,
+        ),
+        ("POST", url, "body", "room_id"): (
+            url,
+            {"json": {**body, "org_id": str(world.merchant_a), "room_id": b_room}},
+            422,
+        ),
+    }

@@ -114,3 +114,9 @@ def test_bad_inputs_name_the_field(field: str, value: object) -> None:
     with pytest.raises(InvalidInput) as caught:
         recommend(example(**{field: value}))
     assert caught.value.details["field"] == field
+
+
+def test_a_workload_beyond_the_range_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        recommend(example(units=10_000_000))
+    assert caught.value.code == "plan.workload_too_high"

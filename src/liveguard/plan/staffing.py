@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from liveguard.errors import InvalidInput
 
+# Beyond this a single queue needs thousands of agents; the search below is linear in agents.
+MAX_ERLANGS = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class StaffingInput:
@@ -127,6 +130,12 @@ def erlang_c_interval(
             index, start, 0.0, 0.0, 0, 0, 1.0, 0.0, 0.0, 0.0, None if assigned is None else 1.0
         )
     aht_min = i.aht_seconds / i.concurrency / 60
+    if contacts / i.interval_minutes * aht_min > MAX_ERLANGS:
+        raise InvalidInput(
+            f"单个时段的工作量超过 {MAX_ERLANGS} 爱尔兰，超出测算范围（请拆分场次或缩短时段）",
+            code="plan.workload_too_high",
+            details={"field": "units"},
+        )
     queue = ErlangC(
         transactions=contacts,
         aht=aht_min,

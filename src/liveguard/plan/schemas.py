@@ -1,0 +1,264 @@
+"""Plan API shapes: sessions, products (fact sheets), service plans, staffing and the gate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from liveguard.web.deps import UtcDatetime
+from liveguard.web.types import PlainText
+
+StatusField = Literal["draft", "planned", "approved", "live", "ended"]
+ActionField = Literal["plan", "return", "approve", "go_live", "end"]
+CategoryField = Literal[
+    "food",
+    "health_food",
+    "cosmetics",
+    "drug",
+    "medical_device",
+    "apparel",
+    "shoes",
+    "electronics",
+    "home",
+    "toys",
+    "jewelry",
+    "finance",
+    "collectibles",
+    "other",
+]
+ExclusionField = Literal[
+    "custom_made",
+    "fresh_perishable",
+    "digital_unsealed",
+    "newspaper_periodical",
+    "seal_affects_safety",
+    "value_loss_on_activation",
+    "near_expiry_disclosed",
+    "defect_disclosed",
+]
+Price = Annotated[Decimal, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2)]
+Quantity = Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+
+
+class Page(BaseModel):
+    """Paging fields every list shares."""
+
+    total: int
+    page: int
+    per_page: int
+
+
+class SessionCreate(BaseModel):
+    """A session a merchant schedules in one of its rooms."""
+
+    org_id: uuid.UUID = Field(description="商家组织")
+    room_id: uuid.UUID = Field(description="直播间（登记的直播间）")
+    title: PlainText = Field(min_length=1, max_length=200)
+    scheduled_start: UtcDatetime
+    scheduled_end: UtcDatetime
+    host_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10, description="主播")
+    assistant_host_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    ai_host: bool = Field(default=False, description="主播为 AI 生成（须显著标识）")
+    ai_label: PlainText | None = Field(default=None, max_length=200)
+
+
+class SessionRead(BaseModel):
+    """A live session."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    merchant_party_id: uuid.UUID
+    room_id: uuid.UUID
+    title: str
+    scheduled_start: datetime
+    scheduled_end: datetime
+    status: StatusField
+    host_ids: list[uuid.UUID]
+    assistant_host_ids: list[uuid.UUID]
+    ai_host: bool
+    ai_label: str | None
+    assigned_cs: int
+    monitoring_configured: bool
+    monitoring_note: str | None
+    emergency_contact: str | None
+    emergency_phone: str | None
+    staffing_override: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SessionPage(Page):
+    """A page of sessions."""
+
+    items: list[SessionRead]
+
+
+class ReadinessUpdate(BaseModel):
+    """CS staff assigned, monitoring and the emergency contact (absent: unchanged)."""
+
+    assigned_cs: int | None = Field(default=None, ge=0, le=10000)
+    monitoring_configured: bool | None = None
+    monitoring_note: PlainText | None = Field(default=None, max_length=500)
+    emergency_contact: PlainText | None = Field(default=None, max_length=100)
+    emergency_phone: PlainText | None = Field(default=None, max_length=40)
+
+
+class TransitionCreate(BaseModel):
+    """A step of the session's state machine."""
+
+    action: ActionField
+
+
+class ProductCreate(BaseModel):
+    """A product's fact sheet (售后服务规范 5.1.1)."""
+
+    name: PlainText = Field(min_length=1, max_length=200)
+    category: PlainText = Field(max_length=30, description="商品类目")
+    spec: PlainText = Field(min_length=1, max_length=300)
+    listed_price: Price
+    live_price: Price
+    stock: Quantity
+    presale_quantity: Quantity = 0
+    presale_date: date | None = None
+    delivery_days: int = Field(ge=-1000, le=1000, description="付款后几天内发货")
+    logistics: PlainText = Field(min_length=1, max_length=200)
+    return_method: PlainText = Field(min_length=1, max_length=300)
+    seven_day_returns: bool = True
+    exclusion: PlainText | None = Field(default=None, max_length=40)
+    claims: list[PlainText] = Field(
+        default_factory=list, max_length=30, description="合规已审的宣传用语"
+    )
+
+
+class ProductRead(BaseModel):
+    """A product on the line-up."""
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    name: str
+    category: str
+    spec: str
+    listed_price: Decimal
+    live_price: Decimal
+    stock: int
+    presale_quantity: int
+    presale_date: date | None
+    delivery_days: int
+    logistics: str
+    return_method: str
+    seven_day_returns: bool
+    exclusion: str | None
+    claims: list[str]
+
+
+class StaffingParams(BaseModel):
+    """The targets and rates of the CS staffing estimate (rates are fractions)."""
+
+    sell_through: float = Field(ge=0, le=1, description="预计售罄率")
+    contact_rate: float = Field(ge=0, le=10, description="每单咨询次数")
+    aht_seconds: float = Field(gt=0, le=7200, description="平均处理时长（秒）")
+    service_level: float = Field(gt=0, lt=1, description="目标服务水平")
+    answer_seconds: float = Field(gt=0, le=3600, description="目标应答时间（秒）")
+    shrinkage: float = Field(default=0.3, ge=0, lt=1, description="缩减率")
+    concurrency: int = Field(default=1, ge=1, le=10, description="每名客服并发会话数")
+    max_occupancy: float = Field(default=0.85, gt=0, le=1, description="最高占用率")
+    interval_minutes: Literal[15, 30, 60] = 30
+    profile: list[float] = Field(default_factory=list, max_length=96, description="各时段权重")
+
+
+class PlanCreate(BaseModel):
+    """A version of the after-sales service plan."""
+
+    after_sales: PlainText = Field(min_length=1, max_length=5000, description="售后服务安排")
+    cs_training: PlainText = Field(min_length=1, max_length=5000, description="客服培训")
+    emergency_plan: PlainText = Field(min_length=1, max_length=5000, description="应急预案")
+    staffing: StaffingParams
+
+
+class PlanRead(BaseModel):
+    """A version of the plan with its review."""
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    version: int
+    after_sales: str
+    cs_training: str
+    emergency_plan: str
+    staffing: dict[str, object]
+    status: Literal["submitted", "approved", "returned"]
+    agreement: str | None
+    review_comments: str | None
+    filed_by: str
+    filed_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+class ReviewCreate(BaseModel):
+    """The live side's decision on a plan version."""
+
+    decision: Literal["approve", "return"]
+    comments: PlainText | None = Field(default=None, max_length=2000, description="退回时必填")
+    agreement: PlainText | None = Field(default=None, max_length=5000, description="服务质量协议")
+
+
+class OverrideCreate(BaseModel):
+    """Why fewer CS staff than recommended are acceptable."""
+
+    reason: PlainText = Field(min_length=1, max_length=1000)
+
+
+class IntervalRead(BaseModel):
+    """The recommendation for one interval."""
+
+    index: int
+    start_minute: int
+    contacts: float
+    workload_erlangs: float
+    agents: int
+    headcount: int
+    service_level: float
+    asa_seconds: float
+    occupancy: float
+    waiting_probability: float
+    assigned_service_level: float | None
+
+
+class StaffingRead(BaseModel):
+    """Agents per interval, the peak headcount and the comparison with the assigned staff."""
+
+    expected_orders: float
+    expected_contacts: float
+    intervals: list[IntervalRead]
+    required_headcount: int
+    assigned: int | None
+    shortfall: int | None
+
+
+class StaffingRequest(StaffingParams):
+    """A staffing estimate without a session: units and duration given directly."""
+
+    units: int = Field(ge=0, le=10_000_000, description="库存 + 预售数量")
+    duration_minutes: int = Field(gt=0, le=1440)
+    assigned: int | None = Field(default=None, ge=0, le=10000)
+
+
+class ConditionRead(BaseModel):
+    """One condition of the pre-live gate."""
+
+    code: str
+    title: str
+    passed: bool
+    reasons: list[str]
+    basis: str
+
+
+class GateRead(BaseModel):
+    """The pre-live gate: open when every condition passed."""
+
+    open: bool
+    conditions: list[ConditionRead]
