@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ MESSAGE_SOURCES = [
     "audit",
     "evidence",
     "aftersales",
+    "order",
     "registry",
     "security",
     "web",
@@ -233,3 +235,18 @@ def test_login_errors_in_english(client: TestClient, world: World) -> None:
         locked = log_in(client, world.staff_a.email, password=PASSWORD + "x")
     assert locked.status_code == 423
     assert "Too many failed log-ins. Please try again in 15 minutes." in locked.text
+
+
+def test_no_two_catalogs_translate_the_same_text_differently() -> None:
+    """The catalogs are merged into one: a text translated twice would take the later domain's
+    words on every page (use a more specific Chinese text where the meaning differs)."""
+    files = [PACKAGE / "web" / "locales" / "en.json"]
+    files += [d.folder / "locales" / "en.json" for d in bootstrap.DOMAINS]
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in (f for f in files if f.is_file()):  # a missing one fails the test above
+        for source, english in json.loads(path.read_text(encoding="utf-8")).items():
+            first = seen.setdefault(source, (path.parent.parent.name, english))
+            if first[1] != english:
+                clashes.append((source, first, (path.parent.parent.name, english)))
+    assert clashes == []
