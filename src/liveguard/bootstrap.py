@@ -45,6 +45,7 @@ from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
 from liveguard.plan import api as plan_api
+from liveguard.plan import cli as plan_cli
 from liveguard.registry import api as registry_api
 from liveguard.registry import cli as registry_cli
 from liveguard.registry import console as registry_console
@@ -134,6 +135,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         package=plan,
         grants=plan.GRANTS,
         api_routers=(plan_api.router,),
+        cli=plan_cli.GROUPS,
     ),
     DomainParts(
         name="aftersales",
