@@ -56,7 +56,7 @@ class TreeState:
 def tree_state(session: Session, *, lock: bool = False) -> TreeState:
     """The current size and root (``lock``: hold the append lock until the transaction ends;
     SQLite's writers already hold it from BEGIN IMMEDIATE)."""
-    raw, mark, postgres = _driver(session)
+    raw, mark, postgres = driver(session)
     sql = f"SELECT size, root_hash, indexed_size FROM evidence_tree WHERE id = {mark}"  # noqa: S608
     with closing(raw.cursor()) as cursor:  # the append path reads this row once per batch
         cursor.execute(sql + (" FOR UPDATE" if lock and postgres else ""), (TREE_ROW,))
@@ -66,9 +66,10 @@ def tree_state(session: Session, *, lock: bool = False) -> TreeState:
     return TreeState(int(row[0]), bytes(row[1]), int(row[2]))
 
 
-def _driver(session: Session) -> tuple[Any, str, bool]:
+def driver(session: Session) -> tuple[Any, str, bool]:
     """The session's driver connection (in its transaction), its placeholder, and whether it is
-    PostgreSQL's."""
+    PostgreSQL's. The log's hot paths (appends, tiles, verification) talk to the driver: building
+    SQLAlchemy statements and rows cost more there than the database's own work."""
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     return connection.connection.driver_connection, "%s" if postgres else "?", postgres
@@ -79,9 +80,8 @@ def tile_fetcher(
 ) -> merkle.TileFetch:
     """Read tiles from the database, preferring tiles changed in this transaction (through the
     driver, with one prepared statement: a proof or an append reads a few tiles)."""
-    connection = session.connection()
-    raw: Any = connection.connection.driver_connection
-    sql = _TILE_QUERY.format(m="%s" if connection.dialect.name == "postgresql" else "?")
+    raw, mark, _ = driver(session)
+    sql = _TILE_QUERY.format(m=mark)
 
     def fetch(level: int, index: int) -> bytes:
         if overlay is not None and (level, index) in overlay:
@@ -129,7 +129,7 @@ _TILES_BY_KEY = (  # PostgreSQL: one prepared statement whatever the number of t
 def tiles_fetcher(session: Session) -> merkle.TileFetchMany:
     """Read several tiles in one query (a proof's tiles in one round trip), through the driver:
     building the statement cost more than the database's answer."""
-    raw: Any = session.connection().connection.driver_connection
+    raw, _, _ = driver(session)
 
     def fetch_many(keys: set[merkle.TileKey]) -> dict[merkle.TileKey, bytes]:
         ordered = sorted(keys)
@@ -167,7 +167,7 @@ def append_records(
     if new_size - indexed >= INDEX_RUN:  # close the open run of the subject index
         session.execute(insert(EvidenceIndexRun).values(first_seq=indexed, end_seq=new_size))
         indexed = new_size
-    raw, mark, _ = _driver(session)
+    raw, mark, _ = driver(session)
     _, as_time = _binders(session.connection().dialect)
     with closing(raw.cursor()) as cursor:
         cursor.execute(
@@ -275,11 +275,10 @@ def _insert_records(
 ) -> None:
     """Insert the record rows and their subject index entries through the driver: COPY on
     PostgreSQL, executemany on SQLite (the ORM's per-row work cost more than the database's)."""
-    connection = session.connection()
-    raw: Any = connection.connection.driver_connection  # inside the session's transaction
+    raw, _, postgres = driver(session)
     first, run = state.size, state.indexed_size
     index = index_rows(run, first, drafts)
-    if connection.dialect.name == "postgresql":
+    if postgres:
         with raw.cursor() as cursor:
             with cursor.copy(_COPY) as copy:
                 for row in record_rows(first, drafts, entries, now):
@@ -288,7 +287,7 @@ def _insert_records(
                 for row in index:
                     copy.write_row(row)
         return
-    raw.executemany(_INSERT, record_rows(first, drafts, entries, now, connection.dialect))
+    raw.executemany(_INSERT, record_rows(first, drafts, entries, now, session.connection().dialect))
     raw.executemany(_INDEX_INSERT, index)
 
 
@@ -315,9 +314,7 @@ def _upsert_tiles(session: Session, tiles: dict[merkle.TileKey, bytes]) -> None:
     """Write the tiles an append changed (through the driver: a few rows, once per batch)."""
     if not tiles:
         return
-    connection = session.connection()
-    raw: Any = connection.connection.driver_connection
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    raw, mark, _ = driver(session)
     with closing(raw.cursor()) as cursor:
         cursor.executemany(
             _TILE_UPSERT.format(m=mark), [(lv, ix, data) for (lv, ix), data in tiles.items()]

@@ -52,6 +52,15 @@ RECORDED: dict[str, Recorded] = {
     "plan.session_transitioned": Recorded("plan"),
     "plan.service_plan_reviewed": Recorded("plan"),
     "plan.staffing_overridden": Recorded("plan"),
+    "order.order_placed": Recorded("order", {"live_session": "live_session_id"}),
+    "order.payment_received": Recorded("payment"),
+    "order.shipment_sent": Recorded("shipment"),
+    "order.shipment_signed": Recorded("shipment"),
+    "aftersales.case_requested": Recorded("return"),
+    "aftersales.case_stepped": Recorded("return"),
+    "aftersales.case_refused": Recorded("return"),
+    "aftersales.photo_added": Recorded("return"),
+    "aftersales.refund_recorded": Recorded("refund"),
 }
 
 

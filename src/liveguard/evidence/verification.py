@@ -46,18 +46,12 @@ def _entry_chunks(
 
     Verification reads every record: rows come straight from the driver, with the database
     handing over the entry's bytes, so no Python object is made per row beyond the tuple."""
-    connection = session.connection()
-    raw: Any = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        sql = (
-            "SELECT seq, convert_to(entry, 'UTF8') FROM evidence_record "
-            "WHERE seq > %s AND seq < %s ORDER BY seq LIMIT %s"
-        )
-    else:
-        sql = (
-            "SELECT seq, CAST(entry AS BLOB) FROM evidence_record "
-            "WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?"
-        )
+    raw, mark, postgres = evidence_log.driver(session)
+    as_bytes = "convert_to(entry, 'UTF8')" if postgres else "CAST(entry AS BLOB)"
+    sql = (
+        f"SELECT seq, {as_bytes} FROM evidence_record "  # noqa: S608 — our own expressions
+        f"WHERE seq > {mark} AND seq < {mark} ORDER BY seq LIMIT {mark}"
+    )
     cursor = raw.cursor()
     last = first - 1
     try:
