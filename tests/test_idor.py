@@ -33,6 +33,7 @@ from liveguard.identity.auth import parse_token
 from liveguard.registry import Party
 from liveguard.web.context import AppContext
 from tests.conftest import PASSWORD, Member, World
+from tests.order.helpers import merchant_case, order_id_cases
 from tests.plan.helpers import merchant_session, plan_id_cases
 from tests.registry.factory import merchant_records
 
@@ -91,6 +92,9 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/registry/parties/{party_id}/violations/{violation_id}/revocations"): {
         "reason": "越权"
     },
+    # Orders and after-sales: step, refund B's cases.
+    ("POST", "/api/v1/aftersales/cases/{case_id}/steps"): {"action": "approve"},
+    ("POST", "/api/v1/aftersales/cases/{case_id}/refunds"): {"amount": "1.00"},
     # Live sessions: change B's readiness, states, line-up, plans, reviews, staffing override.
     ("PATCH", "/api/v1/plan/sessions/{session_id}/readiness"): {"assigned_cs": 0},
     ("POST", "/api/v1/plan/sessions/{session_id}/transitions"): {"action": "plan"},
@@ -198,6 +202,7 @@ def tenant_ids(ctx: AppContext, member: Member, org_id: uuid.UUID) -> dict[str, 
         "hold_id": hold.id,
         **merchant_records(ctx, org_id, seed=org_id.int % 1_000_000),
         **merchant_session(ctx, org_id),  # after merchant_records: uses its room and host
+        **merchant_case(ctx, org_id),
     }
 
 
@@ -479,6 +484,7 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
         ),
         **registry_id_cases(ctx, world),
         **plan_id_cases(ctx, world),
+        **order_id_cases(),
     }
     unknown = id_carriers(app) - set(cases)
     assert not unknown, f"inputs carrying record ids the IDOR sweep does not cover: {unknown}"
@@ -489,6 +495,8 @@ def test_ids_of_merchant_b_in_bodies_and_queries_reach_nothing(
         kwargs = given
         if given.get("json", {}).get("course_id") == "<B course>":
             kwargs = {"json": {**given["json"], "course_id": str(ids["course_id"])}}
+        if given.get("json", {}).get("order_id") == "<B order>":
+            kwargs = {"json": {**given["json"], "order_id": str(ids["order_id"])}}
         response = client.request(key[0], url, headers=world.staff_a.headers, **kwargs)
         assert response.status_code == status, f"{key}: {response.text[:200]}"
         if status == 200:

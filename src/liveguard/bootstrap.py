@@ -20,10 +20,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import aftersales, audit, evidence, identity, plan, registry, screening
+from liveguard import aftersales, audit, evidence, identity, order, plan, registry, screening
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
+from liveguard.aftersales import api as aftersales_api
 from liveguard.aftersales import cli as aftersales_cli
+from liveguard.aftersales import jobs as aftersales_jobs
 from liveguard.audit import api as audit_api
 from liveguard.audit import console as audit_console
 from liveguard.bus import Bus, Handler, HandlerRegistry
@@ -44,6 +46,8 @@ from liveguard.identity import cli as identity_cli
 from liveguard.identity import console as identity_console
 from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
+from liveguard.order import api as order_api
+from liveguard.order import cli as order_cli
 from liveguard.plan import api as plan_api
 from liveguard.plan import cli as plan_cli
 from liveguard.registry import api as registry_api
@@ -138,10 +142,19 @@ DOMAINS: tuple[DomainParts, ...] = (
         cli=plan_cli.GROUPS,
     ),
     DomainParts(
+        name="order",
+        package=order,
+        grants=order.GRANTS,
+        api_routers=(order_api.router,),
+        cli=order_cli.GROUPS,
+    ),
+    DomainParts(
         name="aftersales",
         package=aftersales,
         grants=aftersales.GRANTS,
+        api_routers=(aftersales_api.router,),
         cli=aftersales_cli.GROUPS,
+        jobs=aftersales_jobs.jobs,
     ),
     DomainParts(
         name="screening",

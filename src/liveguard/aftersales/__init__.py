@@ -3,10 +3,12 @@
 The rule engine is pure (:mod:`liveguard.aftersales.rules`, :mod:`liveguard.aftersales.settlement`)
 and implements 《网络购买商品七日无理由退货暂行办法》 with 消费者权益保护法 第二十四、二十五条 and
 三包; ``liveguard returns check`` exposes it as the NDJSON contract of the design document
-(直播营销服务规范 7.2.7, 7.3.2.3). Other domains import only from here.
+(直播营销服务规范 7.2.7, 7.3.2.3). After-sales cases (:mod:`liveguard.aftersales.workflow`,
+``service``) run request → response → return → refund/exchange/repair with deadline clocks.
+Other domains import only from here.
 """
 
-from liveguard.access.policy import Grants
+from liveguard.aftersales.permissions import GRANTS
 from liveguard.aftersales.rules import (
     Condition,
     Confirmable,
@@ -36,9 +38,6 @@ from liveguard.aftersales.settlement import (
     gift_charge,
     settle_return,
 )
-
-# The pure engine and its CLI need no permission; cases and refunds will declare their actions.
-GRANTS: Grants = {}
 
 __all__ = [
     "GRANTS",

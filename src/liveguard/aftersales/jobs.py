@@ -1,0 +1,34 @@
+"""The after-sales periodic job: approve requests the merchant left unanswered past the deadline."""
+
+from __future__ import annotations
+
+import logging
+
+from liveguard.aftersales import service
+from liveguard.aftersales.deps import deadlines_of
+from liveguard.jobs import Job
+from liveguard.web.context import AppContext
+
+log = logging.getLogger(__name__)
+EVERY_SECONDS = 300.0
+
+
+def run_once(ctx: AppContext) -> int:
+    """One run in one transaction; how many requests were approved automatically."""
+    with ctx.db.unit_of_work() as uow:
+        approved = service.auto_approve_due(
+            uow.session, now=ctx.clock.now(), deadlines=deadlines_of(ctx)
+        )
+        uow.commit()
+    if approved:
+        log.info("aftersales: %d requests approved automatically", approved)
+    return approved
+
+
+def jobs(ctx: AppContext) -> list[Job]:
+    """The domain's jobs."""
+
+    def run() -> None:
+        run_once(ctx)
+
+    return [Job("aftersales.auto_approve", EVERY_SECONDS, run)]

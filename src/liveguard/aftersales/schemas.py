@@ -1,0 +1,134 @@
+"""After-sales API shapes: requests, steps, refunds, and cases with their running clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from liveguard.aftersales.rules import Condition
+from liveguard.web.types import PlainText
+
+StepAction = Literal["approve", "refuse", "ship_return", "receive", "inspect", "exchange", "repair"]
+
+
+class CaseCreate(BaseModel):
+    """A return, exchange or repair request for an order."""
+
+    model_config = ConfigDict(extra="forbid")
+    order_id: uuid.UUID
+    remedy: Literal["refund", "exchange", "repair"] = "refund"
+    quality_defect: bool = False
+    not_as_shown: bool = False
+    condition: Annotated[list[Condition], Field(max_length=5)] = []
+    description: Annotated[PlainText, Field(max_length=2000)] = ""
+
+
+class StepCreate(BaseModel):
+    """One step of a case: approve, refuse (with reason), ship back, receive, inspect, …"""
+
+    model_config = ConfigDict(extra="forbid")
+    action: StepAction
+    note: Annotated[PlainText, Field(max_length=2000)] = ""
+    carrier: Annotated[PlainText | None, Field(min_length=1, max_length=60)] = None
+    tracking_no: Annotated[
+        str | None, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    ] = None
+
+
+class RefundCreate(BaseModel):
+    """A refund of an inspected return (money in yuan, two places)."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: Annotated[Decimal, Field(gt=0, le=Decimal("9999999999.99"), decimal_places=2)]
+
+
+class ClockRead(BaseModel):
+    """The case's running clock."""
+
+    step: str
+    due_at: datetime | None
+    remaining_seconds: int | None
+    overdue: bool
+    violation: bool
+    basis: str | None
+
+
+class StepRead(BaseModel):
+    """One step of the history."""
+
+    model_config = ConfigDict(from_attributes=True)
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    by_label: str
+    note: str
+    at: datetime
+
+
+class RefundRead(BaseModel):
+    """A recorded refund."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    case_id: uuid.UUID
+    order_id: uuid.UUID
+    amount: Decimal
+    idempotency_key: str
+    method: str
+    status: str
+    recorded_at: datetime
+
+
+class CaseRead(BaseModel):
+    """A case with the engine's decision, its clock and the actions open to the reader."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    order_id: uuid.UUID
+    remedy: str
+    quality_defect: bool
+    not_as_shown: bool
+    condition: list[str]
+    description: str
+    photos: list[str]
+    eligible: bool
+    eligibility_reason: str
+    explanation: str
+    basis: list[str]
+    return_deadline: date
+    return_shipping_paid_by: str
+    status: str
+    requested_at: datetime
+    response_due_at: datetime
+    responded_at: datetime | None
+    auto_approved: bool
+    refusal_reason: str | None
+    return_carrier: str | None
+    return_tracking_no: str | None
+    received_at: datetime | None
+    refund_due_at: datetime | None
+    inspection_note: str | None
+    closed_at: datetime | None
+    clock: ClockRead
+    actions: list[str] = []
+
+
+class CaseDetail(CaseRead):
+    """A case with its history."""
+
+    steps: list[StepRead]
+
+
+class CasePage(BaseModel):
+    """A page of cases, soonest deadline first."""
+
+    items: list[CaseRead]
+    total: int
+    page: int
+    per_page: int
