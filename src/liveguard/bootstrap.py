@@ -50,6 +50,7 @@ from liveguard.order import api as order_api
 from liveguard.order import cli as order_cli
 from liveguard.plan import api as plan_api
 from liveguard.plan import cli as plan_cli
+from liveguard.plan import console as plan_console
 from liveguard.registry import api as registry_api
 from liveguard.registry import cli as registry_cli
 from liveguard.registry import console as registry_console
@@ -139,6 +140,9 @@ DOMAINS: tuple[DomainParts, ...] = (
         package=plan,
         grants=plan.GRANTS,
         api_routers=(plan_api.router,),
+        console_routers=(plan_console.router,),
+        nav=plan_console.NAV,
+        tiles=plan_console.TILES,
         cli=plan_cli.GROUPS,
     ),
     DomainParts(

@@ -30,6 +30,7 @@ MESSAGE_SOURCES = [
     "evidence",
     "aftersales",
     "order",
+    "plan",
     "registry",
     "security",
     "web",
