@@ -65,6 +65,7 @@ def test_merchants_see_their_own_sessions_and_regulators_only_read(
 def test_a_session_takes_only_the_merchants_rooms_and_hosts(ctx: AppContext, stage: Stage) -> None:
     b = staff(ctx, stage.world.staff_b, "merchant_staff")
     a = staff(ctx, stage.world.staff_a, "merchant_staff")
+    b_host = unqualified_host(ctx, stage.world.merchant_b)  # another merchant's own host
     with ctx.db.unit_of_work() as uow, pytest.raises(PermissionDenied):
         plan.create_session(
             uow.session,
@@ -88,6 +89,15 @@ def test_a_session_takes_only_the_merchants_rooms_and_hosts(ctx: AppContext, sta
                 uow.session,
                 tenant_id=stage.world.merchant_a,
                 data=session_input(stage.room_id, stage.merchant_party_id),
+                by=a,
+                now=ctx.clock.now(),
+            )
+        assert caught.value.code == "plan.unknown_host"
+        with pytest.raises(InvalidInput) as caught:
+            plan.create_session(
+                uow.session,
+                tenant_id=stage.world.merchant_a,
+                data=session_input(stage.room_id, b_host),
                 by=a,
                 now=ctx.clock.now(),
             )

@@ -143,12 +143,11 @@ def _choices(session: Session, principal: Principal) -> dict[str, Any]:
     rooms = session.scalars(
         select(registry.LiveRoom).where(registry.LiveRoom.tenant_id.in_(tenants))
     ).all()
-    hosts = session.scalars(
-        select(registry.Party).where(
-            registry.Party.tenant_id.in_(tenants),
-            registry.Party.kind.in_(["host", "assistant_host"]),
-        )
-    ).all()
+    mcns = select(registry.Party.org_id).where(registry.Party.kind == "mcn")
+    persons = select(registry.Party).where(registry.Party.kind.in_(["host", "assistant_host"]))
+    own = registry.Party.tenant_id.in_(tenants)
+    signed = registry.Party.tenant_id.in_(mcns) & (registry.Party.admission_status == "admitted")
+    hosts = session.scalars(persons.where(own | signed).order_by(registry.Party.name)).all()
     return {"rooms": rooms, "hosts": hosts, "org_ids": tenants}
 
 

@@ -120,19 +120,29 @@ def _room(session: Session, tenant_id: uuid.UUID, room_id: uuid.UUID) -> registr
 def _hosts(
     session: Session, tenant_id: uuid.UUID, ids: tuple[uuid.UUID, ...], kind: str
 ) -> list[str]:
-    """The ids of persons of the merchant registered as ``kind`` (hosts it entrusts, 7.3.2.1 b)."""
+    """Persons registered as ``kind`` by the merchant itself or by an MCN (signed hosts, 7.4.1)."""
     found = []
     for host_id in dict.fromkeys(ids):
         party = session.get(registry.Party, host_id)
-        if party is None or party.tenant_id != tenant_id or party.kind != kind:
+        if party is None or party.kind != kind or not _may_host(session, tenant_id, party):
             label = "主播" if kind == "host" else "助播"
             raise InvalidInput(
-                f"{label} {host_id} 不是该商家登记的{label}",
+                f"{label} {host_id} 不是该商家或 MCN 机构登记的{label}",
                 code="plan.unknown_host",
                 details={"party_id": str(host_id)},
             )
         found.append(str(party.id))
     return found
+
+
+def _may_host(session: Session, tenant_id: uuid.UUID, person: registry.Party) -> bool:
+    """The merchant's own person, or one an MCN registered (MCN hosts serve many merchants)."""
+    if person.tenant_id == tenant_id:
+        return True
+    org = session.scalars(
+        select(registry.Party).where(registry.Party.org_id == person.tenant_id)
+    ).first()
+    return org is not None and org.kind == "mcn"
 
 
 def create_session(
