@@ -25,6 +25,7 @@ from liveguard.access import Policy
 from liveguard.access.policy import Grants
 from liveguard.aftersales import api as aftersales_api
 from liveguard.aftersales import cli as aftersales_cli
+from liveguard.aftersales import console as aftersales_console
 from liveguard.aftersales import jobs as aftersales_jobs
 from liveguard.audit import api as audit_api
 from liveguard.audit import console as audit_console
@@ -157,6 +158,9 @@ DOMAINS: tuple[DomainParts, ...] = (
         package=aftersales,
         grants=aftersales.GRANTS,
         api_routers=(aftersales_api.router,),
+        console_routers=(aftersales_console.router,),
+        nav=aftersales_console.NAV,
+        tiles=aftersales_console.TILES,
         cli=aftersales_cli.GROUPS,
         jobs=aftersales_jobs.jobs,
     ),

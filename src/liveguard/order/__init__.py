@@ -7,7 +7,13 @@ address are encrypted at rest and masked by role. Other domains import only from
 
 from liveguard.order.models import Order, Payment, Shipment
 from liveguard.order.permissions import GRANTS
-from liveguard.order.service import find_by_external, get_order, may_see_pii, order_view
+from liveguard.order.service import (
+    find_by_external,
+    get_order,
+    list_orders,
+    may_see_pii,
+    order_view,
+)
 
 __all__ = [
     "GRANTS",
@@ -16,6 +22,7 @@ __all__ = [
     "Shipment",
     "find_by_external",
     "get_order",
+    "list_orders",
     "may_see_pii",
     "order_view",
 ]
