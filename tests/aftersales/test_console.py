@@ -94,3 +94,22 @@ def test_a_return_through_the_console(
     assert "已退款" in client.get(case_url).text
     bad = client.post(f"{case_url}/refunds", data={"csrf_token": csrf(page.text), "amount": "abc"})
     assert bad.status_code == 422
+
+
+def test_a_not_as_shown_case_links_to_the_session_replay(
+    client: TestClient, ctx: AppContext, world: World
+) -> None:
+    signed_order(
+        ctx, staff(ctx, world), external_id="WEB-2", buyer=world.consumer_id, signed_at=SIGNED
+    )
+    login(client, "buyer@example.cn")
+    orders = client.get("/console/aftersales/orders")
+    order_id = re.search(r'name="order_id" value="([^"]+)"', orders.text)
+    assert order_id is not None
+    started = client.post(
+        "/console/aftersales/cases",
+        data={"csrf_token": csrf(orders.text), "order_id": order_id.group(1), "not_as_shown": "1"},
+    )
+    assert started.status_code == 200
+    assert 'href="/console/evidence/sessions/LS-20261120-01"' in started.text
+    assert "7.3.2.3 a" in started.text
