@@ -134,6 +134,21 @@ class RegistrySettings(BaseModel):
         return self
 
 
+class AftersalesSettings(BaseModel):
+    """After-sales deadlines (issue 7): the platform's, within what the measures allow."""
+
+    response_hours: int = Field(default=48, ge=1, le=168)  # merchant answers, else auto-approved
+    # 网络购买商品七日无理由退货暂行办法 第十三条: refund within 7 days of receiving the return.
+    refund_days: int = Field(default=7, ge=1, le=7)
+    violation_days: int = Field(default=15, ge=1, le=60)  # a refund this late is flagged
+
+    @model_validator(mode="after")
+    def _check_order(self) -> AftersalesSettings:
+        if self.violation_days < self.refund_days:
+            raise ValueError("aftersales.violation_days must be at least aftersales.refund_days")
+        return self
+
+
 class WebSettings(BaseModel):
     """The HTTP server."""
 
@@ -163,6 +178,7 @@ class Settings(BaseSettings):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    aftersales: AftersalesSettings = Field(default_factory=AftersalesSettings)
 
     @field_validator("log_level")
     @classmethod

@@ -6,6 +6,11 @@ from liveguard.aftersales.workflow import Deadlines
 from liveguard.web.context import AppContext
 
 
-def deadlines_of(ctx: AppContext) -> Deadlines:  # noqa: ARG001 — settings section to come
-    """The platform's deadline settings (the platform defaults until settings carry a section)."""
-    return Deadlines()
+def deadlines_of(ctx: AppContext) -> Deadlines:
+    """The platform's deadline settings (``LIVEGUARD_AFTERSALES__*``)."""
+    section = ctx.settings.aftersales
+    return Deadlines(
+        response_hours=section.response_hours,
+        refund_days=section.refund_days,
+        violation_days=section.violation_days,
+    )
