@@ -47,9 +47,18 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
     expect(page.locator("#page-title")).to_have_text("工作台")
     expect(page.locator("#welcome")).to_contain_text("【演示】山野鲜食旗舰店")
     tiles = page.locator("#dashboard .tile")
-    expect(tiles).to_have_count(6)
+    expect(tiles).to_have_count(8)
     expect(tiles.locator(".label")).to_have_text(
-        ["证据记录数", "可见组织", "可见用户", "有效 API 令牌", "登记主体", "未解除的预警"]
+        [
+            "证据记录数",
+            "可见组织",
+            "可见用户",
+            "有效 API 令牌",
+            "登记主体",
+            "未解除的预警",
+            "未结束的直播场次",
+            "待处理售后",
+        ]
     )
     for value in tiles.locator(".value").all_inner_texts():
         assert re.fullmatch(r"\d+", value.strip()), value
@@ -71,6 +80,8 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
             "API tokens",
             "Registered parties",
             "Compliance warnings",
+            "Live session",
+            "After-sales",
         ]
     )
     expect(tiles.locator(".label")).to_have_text(
@@ -81,6 +92,8 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
             "Active API tokens",
             "Registered parties",
             "Open warnings",
+            "Live sessions not yet ended",
+            "Open after-sales cases",
         ]
     )
     expect(page.locator("#welcome")).to_contain_text("Welcome, 鲜食店运营 陈晨.")

@@ -49,6 +49,8 @@ def log_in(page: Page, base_url: str, email: str) -> None:
 def schedule(page: Page) -> str:
     """The merchant schedules a session with the MCN's host and lines up one product."""
     page.click("#sidenav >> text=直播场次")
+    expect(page.locator("#sessions")).to_contain_text("【演示】山野鲜食冬季专场")
+    expect(page.locator("#sessions")).to_contain_text("演示数据")
     page.fill("#title", "【演示】菌菇礼盒专场")
     page.fill("#start", "2030-01-10T20:00")
     page.fill("#end", "2030-01-10T22:00")

@@ -7,14 +7,17 @@ character so later checks accept them, but the birth dates and districts are mad
 from __future__ import annotations
 
 import io
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveguard import registry
+from liveguard import plan, registry
 from liveguard.access import Principal
+from liveguard.clock import CHINA_TZ
 from liveguard.evidence import MediaRef, MediaStore
 from liveguard.identity import (
     Organisation,
@@ -401,6 +404,68 @@ def _seed_hosts(
         accepted_on=now.date() - timedelta(days=3),
         accepted=True,
         notes="外观、标签、检验报告齐全",
+        by=by,
+        now=now,
+    )
+    seed_plan(session, by=by, now=now, tenant_id=party["food"].tenant_id)
+
+
+# ----------------------------------------------------------------------------- plan (演示数据)
+
+
+def seed_plan(session: Session, *, by: Principal, now: datetime, tenant_id: uuid.UUID) -> None:
+    """A 【演示】 session of the food shop: line-up and a service plan waiting for review."""
+    room = session.scalars(
+        select(registry.LiveRoom).where(registry.LiveRoom.tenant_id == tenant_id)
+    ).first()
+    host = session.scalars(
+        select(registry.Party).where(registry.Party.kind == "host", registry.Party.name == "林小夏")
+    ).first()
+    if room is None or host is None:
+        return
+    day = now.astimezone(CHINA_TZ).date() + timedelta(days=3)
+    start = datetime.combine(day, time(20, 0), tzinfo=CHINA_TZ)
+    data = plan.SessionInput(
+        room.id, "【演示】山野鲜食冬季专场", start, start + timedelta(hours=2), (host.id,)
+    )
+    live = plan.create_session(
+        session, tenant_id=tenant_id, data=data, by=by, now=now, is_demo=True
+    )
+    fresh = plan.ProductFacts(
+        name="【演示】云南高山菌菇礼盒 500g",
+        category="food",
+        spec="500g/盒，冷链",
+        listed_price=Decimal("168.00"),
+        live_price=Decimal("128.00"),
+        stock=800,
+        presale_quantity=200,
+        presale_date=day + timedelta(days=10),
+        delivery_days=2,
+        logistics="顺丰冷链",
+        return_method="质量问题包退包换，运费商家承担",
+        seven_day_returns=False,
+        exclusion="fresh_perishable",
+        claims=("产地云南", "每批次第三方检测"),
+    )
+    plan.add_product(session, live, fresh, by=by, now=now)
+    staffing = {
+        "sell_through": 0.6,
+        "contact_rate": 0.25,
+        "aht_seconds": 210,
+        "service_level": 0.8,
+        "answer_seconds": 30,
+        "shrinkage": 0.3,
+        "concurrency": 2,
+    }
+    plan.file_plan(
+        session,
+        live,
+        plan.PlanInput(
+            "【演示】付款后 48 小时内冷链发货；预售 10 天内发货；质量问题包退包换",
+            "【演示】开播前一天客服培训：冷链时效、菌菇储存、退款流程",
+            "【演示】咨询积压时 10 分钟内增派客服；重大舆情 1 小时内报平台",
+            staffing,
+        ),
         by=by,
         now=now,
     )
