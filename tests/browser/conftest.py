@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from liveguard import bootstrap
 from liveguard.access import Principal
-from liveguard.demo.seed import seed
+from liveguard.demo.seed import DEMO_PASSWORD, seed, seed_registry
+from liveguard.evidence import media_of
 from liveguard.settings import load_settings
 from liveguard.web.context import AppContext
 from tests.conftest import service_unavailable
@@ -111,3 +112,29 @@ def page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+def log_in(page: Page, base_url: str, email: str) -> None:
+    """Log in through the console's form (demo password) and land on the home page."""
+    page.goto(f"{base_url}/console/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page).to_have_url(f"{base_url}/console")
+
+
+@contextmanager
+def serve_with_registry(data_dir: Path) -> Iterator[str]:
+    """The demo platform with its registry (演示数据), served on a free port."""
+    ctx = demo_context(data_dir)
+    with ctx.db.unit_of_work() as uow:
+        seed_registry(
+            uow.session,
+            by=Principal.system(ctx.policy, label="browser-test"),
+            now=ctx.clock.now(),
+            cipher=ctx.cipher,
+            media=media_of(ctx),
+        )
+        uow.commit()
+    with serve(ctx) as base_url:
+        yield base_url

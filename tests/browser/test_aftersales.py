@@ -17,10 +17,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from liveguard.access import Principal
-from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD
+from liveguard.demo.seed import DEMO_DOMAIN
 from liveguard.identity import Organisation, User
 from liveguard.web.context import AppContext
-from tests.browser.conftest import demo_context, serve
+from tests.browser.conftest import demo_context, log_in, serve
 from tests.order.helpers import signed_order
 
 pytestmark = pytest.mark.browser
@@ -57,15 +57,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ingest_demo_order(ctx)
     with serve(ctx) as base_url:
         yield base_url
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Log in through the console's form and land on the home page."""
-    page.goto(f"{base_url}/console/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    expect(page).to_have_url(f"{base_url}/console")
 
 
 def test_consumer_returns_merchant_approves_refund_recorded(page: Page, live_server: str) -> None:

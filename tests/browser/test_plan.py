@@ -9,10 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from liveguard.access import Principal
-from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD, seed_registry
-from liveguard.evidence import media_of
-from tests.browser.conftest import demo_context, serve
+from liveguard.demo.seed import DEMO_DOMAIN
+from tests.browser.conftest import log_in, serve_with_registry
 
 pytestmark = pytest.mark.browser
 
@@ -23,27 +21,8 @@ OFFICER = f"compliance@{DEMO_DOMAIN}"
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo platform with its registry, served on a free port."""
-    ctx = demo_context(tmp_path_factory.mktemp("plan-browser") / "var")
-    with ctx.db.unit_of_work() as uow:
-        seed_registry(
-            uow.session,
-            by=Principal.system(ctx.policy, label="browser-test"),
-            now=ctx.clock.now(),
-            cipher=ctx.cipher,
-            media=media_of(ctx),
-        )
-        uow.commit()
-    with serve(ctx) as base_url:
+    with serve_with_registry(tmp_path_factory.mktemp("plan-browser") / "var") as base_url:
         yield base_url
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Log in through the console's form."""
-    page.goto(f"{base_url}/console/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    expect(page).to_have_url(f"{base_url}/console")
 
 
 def schedule(page: Page) -> str:

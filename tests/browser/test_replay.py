@@ -26,12 +26,12 @@ from sqlalchemy import select
 
 from liveguard.access import Principal
 from liveguard.clock import CHINA_TZ
-from liveguard.demo.seed import DEMO_DOMAIN, DEMO_PASSWORD
+from liveguard.demo.seed import DEMO_DOMAIN
 from liveguard.evidence import heads, rules, service
 from liveguard.evidence.deps import media_of, signer_of
 from liveguard.identity import Organisation
 from liveguard.web.context import AppContext
-from tests.browser.conftest import demo_context, serve
+from tests.browser.conftest import demo_context, log_in, serve
 
 pytestmark = pytest.mark.browser
 
@@ -143,15 +143,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     record_demo_evidence(ctx, Principal.system(ctx.policy, label="browser-test"))
     with serve(ctx) as base_url:
         yield base_url
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    """Log in through the console's form and land on the home page."""
-    page.goto(f"{base_url}/console/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    expect(page).to_have_url(f"{base_url}/console")
 
 
 def expect_verified_in_time_order(page: Page, kinds: list[str]) -> None:
