@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
@@ -219,23 +219,45 @@ def _changed(
 
 def get_room(session: Session, principal: Principal, room_id: uuid.UUID) -> LiveRoom:
     """A live room of a party the principal may see, or NotFound."""
-    principal.require("registry.read")
-    stmt = _visible(principal, select(LiveRoom), LiveRoom.tenant_id)
-    found: LiveRoom | None = session.scalars(stmt.where(LiveRoom.id == room_id)).first()
-    if found is None:
-        raise NotFound(code="registry.room_not_found")
-    return found
+    return _get_owned(session, principal, LiveRoom, room_id, "registry.room_not_found")
 
 
 def list_rooms(
     session: Session, principal: Principal, *, party_id: uuid.UUID | None, page: int, per_page: int
 ) -> tuple[list[LiveRoom], int]:
     """Live rooms the principal may see."""
+    return _list_owned(session, principal, LiveRoom, party_id, page, per_page)
+
+
+Owned = TypeVar("Owned", LiveRoom, Supplier)
+
+
+def _get_owned(
+    session: Session, principal: Principal, model: type[Owned], row_id: uuid.UUID, code: str
+) -> Owned:
+    """A room or supplier record of a party the principal may see, or NotFound."""
     principal.require("registry.read")
-    stmt = _visible(principal, select(LiveRoom), LiveRoom.tenant_id)
+    stmt = _visible(principal, select(model), model.tenant_id)
+    found: Owned | None = session.scalars(stmt.where(model.id == row_id)).first()
+    if found is None:
+        raise NotFound(code=code)
+    return found
+
+
+def _list_owned(
+    session: Session,
+    principal: Principal,
+    model: type[Owned],
+    party_id: uuid.UUID | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[Owned], int]:
+    """Rooms or supplier records the principal may see (of one party if given), by name."""
+    principal.require("registry.read")
+    stmt = _visible(principal, select(model), model.tenant_id)
     if party_id is not None:
-        stmt = stmt.where(LiveRoom.party_id == party_id)
-    return paginate(session, stmt, LiveRoom.name, LiveRoom.id, page=page, per_page=per_page)
+        stmt = stmt.where(model.party_id == party_id)
+    return paginate(session, stmt, model.name, model.id, page=page, per_page=per_page)
 
 
 def create_room(
@@ -286,23 +308,14 @@ def create_room(
 
 def get_supplier(session: Session, principal: Principal, supplier_id: uuid.UUID) -> Supplier:
     """A supplier record the principal may see (its merchant's), or NotFound."""
-    principal.require("registry.read")
-    stmt = _visible(principal, select(Supplier), Supplier.tenant_id)
-    found: Supplier | None = session.scalars(stmt.where(Supplier.id == supplier_id)).first()
-    if found is None:
-        raise NotFound(code="registry.supplier_not_found")
-    return found
+    return _get_owned(session, principal, Supplier, supplier_id, "registry.supplier_not_found")
 
 
 def list_suppliers(
     session: Session, principal: Principal, *, party_id: uuid.UUID | None, page: int, per_page: int
 ) -> tuple[list[Supplier], int]:
     """Supplier records the principal may see."""
-    principal.require("registry.read")
-    stmt = _visible(principal, select(Supplier), Supplier.tenant_id)
-    if party_id is not None:
-        stmt = stmt.where(Supplier.party_id == party_id)
-    return paginate(session, stmt, Supplier.name, Supplier.id, page=page, per_page=per_page)
+    return _list_owned(session, principal, Supplier, party_id, page, per_page)
 
 
 def create_supplier(
