@@ -3,13 +3,15 @@ customer-service staffing by Erlang C and the pre-live gate (直播电商售后�
 直播营销服务规范 6.1, 6.2 a–d; 《直播电商监督管理办法》 AI-generated hosts labelled).
 
 Other domains import from here only. Screening reads a session's fact sheets through
-:func:`products_of` and :func:`product_facts`.
+:func:`products_of` and :func:`product_facts`; after-sales reads one product's fact sheet
+(:func:`fact_sheet`) and when it was presented in the live (:func:`presentation_moments`).
 """
 
 from liveguard.plan.gate import check_gate, override_staffing, transition
 from liveguard.plan.models import LiveSession, Product, ServicePlan
 from liveguard.plan.permissions import GRANTS
 from liveguard.plan.plans import PlanInput, file_plan, recommend_for, review_plan
+from liveguard.plan.presenting import fact_sheet, mark_presenting, presentation_moments
 from liveguard.plan.rules import CATEGORIES, EXCLUSIONS, GateCondition, ProductFacts
 from liveguard.plan.service import (
     Readiness,
@@ -40,9 +42,12 @@ __all__ = [
     "add_product",
     "check_gate",
     "create_session",
+    "fact_sheet",
     "file_plan",
     "get_session",
+    "mark_presenting",
     "override_staffing",
+    "presentation_moments",
     "product_facts",
     "products_of",
     "recommend",

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from liveguard.plan import gate, plans, rules, service, staffing
+from liveguard.plan import gate, plans, presenting, rules, service, staffing
 from liveguard.plan.models import LiveSession, Product, ServicePlan
 from liveguard.plan.schemas import (
     GateRead,
     OverrideCreate,
     PlanCreate,
     PlanRead,
+    PresentationCreate,
+    PresentationRead,
     ProductCreate,
     ProductRead,
     ReadinessUpdate,
@@ -259,3 +261,48 @@ def compute_staffing(body: StaffingRequest, principal: PrincipalDep) -> Staffing
     values["profile"] = tuple(values["profile"])
     result = staffing.recommend(staffing.StaffingInput(**values), assigned=body.assigned)
     return StaffingRead.model_validate(asdict(result))
+
+
+@router.get(
+    "/sessions/{session_id}/presentations",
+    response_model=list[PresentationRead],
+    responses=NOT_FOUND,
+)
+def list_presentations(live: SessionDep, uow: UowDep) -> list[PresentationRead]:
+    """When each product was presented in the live, newest first."""
+    return [
+        PresentationRead(
+            id=m.id,
+            product_id=m.product_id,
+            product_name=name,
+            presented_at=m.presented_at,
+            marked_by=m.marked_by,
+        )
+        for m, name in presenting.moments_of(uow.session, live)
+    ]
+
+
+@router.post(
+    "/sessions/{session_id}/presentations",
+    response_model=PresentationRead,
+    status_code=201,
+    responses=NOT_FOUND,
+)
+def mark_presenting(
+    live: SessionDep,
+    body: PresentationCreate,
+    uow: UowDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> PresentationRead:
+    """Mark "now presenting product X" during the live (kept as evidence)."""
+    product = service.get_product(uow.session, live, body.product_id)
+    moment = presenting.mark_presenting(uow.session, live, product, by=principal, now=clock.now())
+    uow.commit()
+    return PresentationRead(
+        id=moment.id,
+        product_id=product.id,
+        product_name=product.name,
+        presented_at=moment.presented_at,
+        marked_by=moment.marked_by,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
@@ -48,4 +49,17 @@ class StaffingOverridden(Event):
     assigned: int
     required: int
     reason: str
+    by: str
+
+
+class ProductPresented(Event):
+    """During the live, the live side marked that a product is now being presented (货品如展示)."""
+
+    kind = "plan.product_presented"
+    live_session_id: uuid.UUID
+    room_id: uuid.UUID
+    product_id: uuid.UUID
+    product_name: str
+    live_price: str
+    presented_at: datetime
     by: str

@@ -87,3 +87,39 @@ class ServicePlan(Base):
     filed_at: Mapped[datetime]
     reviewed_by: Mapped[str | None] = mapped_column(String(254))
     reviewed_at: Mapped[datetime | None]
+
+
+class PresentationMoment(Base):
+    """The live side marked "now presenting product X" during a session (goods as shown)."""
+
+    __tablename__ = "plan_presentation"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(SESSION_FK), index=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan_product.id"), index=True)
+    presented_at: Mapped[datetime]
+    marked_by: Mapped[str] = mapped_column(String(254))
+
+
+class LiveActivity(Base):
+    """One thing that happened in a session, counted from another domain's event (its id).
+
+    Kinds: ``order`` (quantity, amount, product), ``case`` (an after-sales request: a CS contact),
+    ``case_step`` (its status after the step), ``refund`` (amount), ``complaint``, ``finding``
+    (counts per screening category). The dashboard and the report aggregate these rows.
+    """
+
+    __tablename__ = "plan_live_activity"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the event's id
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(SESSION_FK), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime]
+    product_ref: Mapped[str | None] = mapped_column(String(64))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    case_id: Mapped[uuid.UUID | None]
+    quantity: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -262,3 +262,19 @@ class GateRead(BaseModel):
 
     open: bool
     conditions: list[ConditionRead]
+
+
+class PresentationCreate(BaseModel):
+    """Mark a product of the line-up as being presented now."""
+
+    product_id: uuid.UUID
+
+
+class PresentationRead(BaseModel):
+    """One presentation moment."""
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    product_name: str
+    presented_at: datetime
+    marked_by: str
