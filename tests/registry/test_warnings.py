@@ -14,10 +14,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from liveguard import notify as robots
 from liveguard.access import Principal
 from liveguard.clock import FixedClock
 from liveguard.errors import InvalidInput
-from liveguard.registry import documents, robots, webhooks
+from liveguard.registry import documents, webhooks
 from liveguard.registry.jobs import run_once
 from liveguard.registry.models import EarlyWarning, Notification, Party
 from liveguard.registry.warnings import run_warnings

@@ -6,7 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
-from liveguard.registry.robots import RobotSender
+from liveguard.notify import RobotSender
 from liveguard.registry.verifiers import IdentityVerifier, build_verifier
 from liveguard.settings import Settings
 from liveguard.web.context import AppContext

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveguard import audit
+from liveguard import notify as robots
 from liveguard.access import Principal
 from liveguard.db import Database, new_id
 from liveguard.db.query import paginate
 from liveguard.errors import InvalidInput, NotFound, PermissionDenied
-from liveguard.registry import robots, status
+from liveguard.registry import status
 from liveguard.registry.models import EarlyWarning, Notification, Party, Webhook
 from liveguard.registry.service import clean_text
 from liveguard.security import PiiCipher

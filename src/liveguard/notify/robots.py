@@ -1,4 +1,4 @@
-"""Group robots that receive early warnings: DingTalk, WeCom (企业微信) and Feishu / Lark.
+"""Group robots that receive warnings and alerts: DingTalk, WeCom (企业微信) and Feishu / Lark.
 
 Payloads (each robot's documented custom-robot format):
 
@@ -42,19 +42,23 @@ class Message:
     text: str
 
 
-def check_robot_url(kind: str, url: str, allowed_hosts: list[str]) -> str:
-    """The robot's host, when the URL points at an allowed robot host (no requests elsewhere)."""
+def check_robot_url(
+    kind: str, url: str, allowed_hosts: list[str], *, domain: str = "registry"
+) -> str:
+    """The robot's host, when the URL points at an allowed robot host (no requests elsewhere).
+
+    Error codes are ``<domain>.invalid_robot`` and the like (stable codes of each caller)."""
     if kind not in KINDS:
-        raise InvalidInput(f"未知的机器人类型：{kind}", code="registry.invalid_robot")
+        raise InvalidInput(f"未知的机器人类型：{kind}", code=f"{domain}.invalid_robot")
     parts = urllib.parse.urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if host not in {h.lower() for h in allowed_hosts}:
         raise InvalidInput(
             f"机器人地址的主机 {host or '（空）'} 不在允许的列表中",
-            code="registry.robot_host_not_allowed",
+            code=f"{domain}.robot_host_not_allowed",
         )
     if parts.scheme != "https" and not (parts.scheme == "http" and host in LOCAL_HOSTS):
-        raise InvalidInput("机器人地址必须使用 https", code="registry.robot_needs_https")
+        raise InvalidInput("机器人地址必须使用 https", code=f"{domain}.robot_needs_https")
     return host
 
 
