@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from liveguard.bus import Event
@@ -62,3 +63,14 @@ class PhotoAdded(Event):
     case_id: uuid.UUID
     order_id: uuid.UUID
     sha256: str
+
+
+class ViolationFlagged(Event):
+    """A case passed the 15-day line (办法 第三十一条): an unanswered request or a late refund;
+    reported to the registry against the merchant."""
+
+    kind = "aftersales.violation_flagged"
+    case_id: uuid.UUID
+    order_id: uuid.UUID
+    code: str
+    since: datetime

@@ -1,4 +1,5 @@
-"""The after-sales periodic job: approve requests the merchant left unanswered past the deadline."""
+"""The after-sales periodic job: approve requests the merchant left unanswered past the deadline,
+and report cases past the 15-day line (办法 第三十一条) to the registry once."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ EVERY_SECONDS = 300.0
 def run_once(ctx: AppContext) -> int:
     """One run in one transaction; how many requests were approved automatically."""
     with ctx.db.unit_of_work() as uow:
-        approved = service.auto_approve_due(
-            uow.session, now=ctx.clock.now(), deadlines=deadlines_of(ctx)
-        )
+        now, deadlines = ctx.clock.now(), deadlines_of(ctx)
+        # Violations first: a request unanswered for 15 days is reported before it is approved.
+        reported = service.report_violations_due(uow.session, now=now, deadlines=deadlines)
+        approved = service.auto_approve_due(uow.session, now=now, deadlines=deadlines)
         uow.commit()
     if approved:
         log.info("aftersales: %d requests approved automatically", approved)
+    if reported:
+        log.info("aftersales: %d cases reported as 15-day violations", reported)
     return approved
 
 

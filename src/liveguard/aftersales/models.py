@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveguard.db.base import Base, TimestampedMixin
@@ -14,6 +14,7 @@ from liveguard.db.types import new_id
 
 ORG_FK = "identity_organisation.id"
 CASE_FK = "aftersales_case.id"
+OPEN_CASE = "status <> 'refused'"
 
 
 class AftersalesCase(TimestampedMixin, Base):
@@ -50,8 +51,20 @@ class AftersalesCase(TimestampedMixin, Base):
     refund_due_at: Mapped[datetime | None]
     inspection_note: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
+    # 办法 第三十一条: a request or refund left more than 15 days, reported to the registry once.
+    violation_reported_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_aftersales_case_tenant_status", "tenant_id", "status"),)
+    __table_args__ = (
+        Index("ix_aftersales_case_tenant_status", "tenant_id", "status"),
+        # One open (not refused) case per order: a concurrent duplicate request loses here.
+        Index(
+            "ux_aftersales_case_open_order",
+            "order_id",
+            unique=True,
+            sqlite_where=text(OPEN_CASE),
+            postgresql_where=text(OPEN_CASE),
+        ),
+    )
 
 
 class CaseStep(Base):

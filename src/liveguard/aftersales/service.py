@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveguard import order as orders
+from liveguard import registry
 from liveguard.access import Principal, scoped, visible
 from liveguard.aftersales import events, rules
 from liveguard.aftersales import workflow as wf
 from liveguard.aftersales.models import AftersalesCase, CaseStep, Refund
 from liveguard.bus import emit
 from liveguard.db.query import paginate
+from liveguard.db.unique import insert_once
 from liveguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 MAX_PHOTOS = 9
+# Violation codes reported to the registry (its penalty table holds them).
+UNPROCESSED = "return_unprocessed"
+REFUND_OVERDUE = "refund_overdue"
+VIOLATION_NOTES = {
+    UNPROCESSED: "超过十五日未处理退货申请",
+    REFUND_OVERDUE: "收到退货后超过十五日未退款",
+}
 REFUND_METHOD = "original_payment"  # 办法 第十四条: back the way it was paid
 
 
@@ -74,6 +83,24 @@ def _check_eligible(decision: rules.ReturnDecision) -> None:
     )
 
 
+def _open_case(session: Session, order_id: uuid.UUID) -> AftersalesCase | None:
+    """The order's case that is not refused, if any (one at a time per order)."""
+    return session.scalars(
+        select(AftersalesCase).where(
+            AftersalesCase.order_id == order_id,
+            AftersalesCase.status != wf.CaseStatus.REFUSED.value,
+        )
+    ).first()
+
+
+def _duplicate(case_id: uuid.UUID) -> Conflict:
+    return Conflict(
+        "该订单已有售后申请",
+        code="aftersales.duplicate_request",
+        details={"case_id": str(case_id)},
+    )
+
+
 def request_case(
     session: Session,
     principal: Principal,
@@ -87,17 +114,9 @@ def request_case(
     order = orders.get_order(session, principal, order_id)
     if not _may(principal, "aftersales.request", order.tenant_id, order.buyer_user_id):
         raise NotFound(code="order.not_found")
-    open_case = session.scalar(
-        select(AftersalesCase.id).where(
-            AftersalesCase.order_id == order.id, AftersalesCase.status != wf.CaseStatus.REFUSED
-        )
-    )
+    open_case = _open_case(session, order.id)
     if open_case is not None:
-        raise Conflict(
-            "该订单已有售后申请",
-            code="aftersales.duplicate_request",
-            details={"case_id": str(open_case)},
-        )
+        raise _duplicate(open_case.id)
     decision = decide(order, req, now)
     _check_eligible(decision)
     case = AftersalesCase(
@@ -122,8 +141,9 @@ def request_case(
         created_at=now,
         updated_at=now,
     )
-    session.add(case)
-    session.flush()
+    winner, created = insert_once(session, case, lambda: _open_case(session, order.id))
+    if not created:  # a concurrent request for the same order went first: the same answer
+        raise _duplicate(winner.id)
     _step(
         session,
         case,
@@ -307,6 +327,25 @@ def refunded_total(session: Session, order_id: uuid.UUID) -> Decimal:
     return Decimal(total or 0)
 
 
+def _earlier_refund(
+    session: Session, case: AftersalesCase, idempotency_key: str, amount: Decimal
+) -> Refund | None:
+    """The refund this key already recorded (Conflict if the key or the case was used
+    otherwise), or None when the case has no refund yet."""
+    earlier = session.scalars(
+        select(Refund).where(
+            Refund.tenant_id == case.tenant_id, Refund.idempotency_key == idempotency_key
+        )
+    ).first()
+    if earlier is not None:
+        if earlier.case_id != case.id or earlier.amount != amount:
+            raise Conflict("幂等键已用于另一笔退款", code="aftersales.idempotency_key_reused")
+        return earlier
+    if session.scalar(select(Refund.id).where(Refund.case_id == case.id)) is not None:
+        raise Conflict("该售后单已退款，不能重复退款", code="aftersales.already_refunded")
+    return None
+
+
 def record_refund(
     session: Session,
     principal: Principal,
@@ -320,17 +359,13 @@ def record_refund(
     """Record the refund of an inspected return once (a repeated key returns the first record)."""
     if not _may(principal, "aftersales.refund", case.tenant_id, None):
         raise PermissionDenied(details={"action": "aftersales.refund"})
-    earlier = session.scalars(
-        select(Refund).where(
-            Refund.tenant_id == case.tenant_id, Refund.idempotency_key == idempotency_key
-        )
-    ).first()
+    # The case row locked first (PostgreSQL): a concurrent refund of the case waits, then finds
+    # the first one; SQLite transactions take the write lock at BEGIN.
+    session.refresh(case, with_for_update=True)
+    earlier = _earlier_refund(session, case, idempotency_key, amount)
     if earlier is not None:
-        if earlier.case_id != case.id or earlier.amount != amount:
-            raise Conflict("幂等键已用于另一笔退款", code="aftersales.idempotency_key_reused")
         return earlier
-    if session.scalar(select(Refund.id).where(Refund.case_id == case.id)) is not None:
-        raise Conflict("该售后单已退款，不能重复退款", code="aftersales.already_refunded")
+    wf.next_status(wf.CaseStatus(case.status), wf.Action.REFUND, wf.Actor.MERCHANT)
     order = session.get_one(orders.Order, case.order_id)
     room = order.paid_amount - refunded_total(session, order.id)
     if amount > room:
@@ -339,17 +374,7 @@ def record_refund(
             code="aftersales.refund_exceeds_paid",
             details={"refundable": str(room)},
         )
-    apply_step(
-        case,
-        session,
-        wf.Action.REFUND,
-        wf.Actor.MERCHANT,
-        principal.label,
-        StepInput(note=f"{amount}"),
-        now,
-        deadlines,
-    )
-    refund = Refund(
+    new = Refund(
         tenant_id=case.tenant_id,
         case_id=case.id,
         order_id=order.id,
@@ -362,8 +387,24 @@ def record_refund(
         created_at=now,
         updated_at=now,
     )
-    session.add(refund)
-    session.flush()
+    # Inserted before the case moves: a refund that lost a race leaves the case untouched.
+    refund, created = insert_once(
+        session, new, lambda: _earlier_refund(session, case, idempotency_key, amount)
+    )
+    if not created:
+        return refund
+    apply_step(
+        case,
+        session,
+        wf.Action.REFUND,
+        wf.Actor.MERCHANT,
+        principal.label,
+        StepInput(note=f"{amount}"),
+        now,
+        deadlines,
+    )
+    if _violation_due(case, now, deadlines):  # refunded, but later than the regulation allows
+        report_violation(session, case, now=now)
     emit(
         session,
         events.RefundRecorded(
@@ -402,6 +443,96 @@ def auto_approve_due(session: Session, *, now: datetime, deadlines: wf.Deadlines
             now,
             deadlines,
         )
+    return len(due)
+
+
+def _violation_start(case: AftersalesCase) -> tuple[str, datetime] | None:
+    """What the 15-day line runs from: an unanswered request, or a return received and not
+    refunded (办法 第三十一条); None when no such clock runs."""
+    status = wf.CaseStatus(case.status)
+    if status is wf.CaseStatus.REQUESTED:
+        return UNPROCESSED, case.requested_at
+    if case.received_at is not None and status in (
+        wf.CaseStatus.RECEIVED,
+        wf.CaseStatus.INSPECTED,
+        wf.CaseStatus.REFUNDED,  # the refund came, but late (checked as it is recorded)
+    ):
+        return REFUND_OVERDUE, case.received_at
+    return None
+
+
+def _violation_due(case: AftersalesCase, now: datetime, deadlines: wf.Deadlines) -> bool:
+    start = _violation_start(case)
+    return (
+        case.violation_reported_at is None
+        and start is not None
+        and now - start[1] > timedelta(days=deadlines.violation_days)
+    )
+
+
+def _merchant_party(session: Session, tenant_id: uuid.UUID) -> uuid.UUID | None:
+    """The merchant's registry record (parties of organisations carry their org id)."""
+    return session.scalar(select(registry.Party.id).where(registry.Party.org_id == tenant_id))
+
+
+def report_violation(session: Session, case: AftersalesCase, *, now: datetime) -> None:
+    """Flag the case's 15-day violation once: kept as evidence, and reported to the registry
+    against the merchant (its penalty points), the case as the source."""
+    start = _violation_start(case)
+    if start is None or case.violation_reported_at is not None:
+        return
+    code, since = start
+    case.violation_reported_at = now
+    case.updated_at = now
+    emit(
+        session,
+        events.ViolationFlagged(
+            occurred_at=now,
+            tenant_id=case.tenant_id,
+            case_id=case.id,
+            order_id=case.order_id,
+            code=code,
+            since=since,
+        ),
+    )
+    party_id = _merchant_party(session, case.tenant_id)
+    if party_id is not None:
+        what = f"{VIOLATION_NOTES[code]}（已 {(now - since).days} 日，{wf.VIOLATION_BASIS}）"
+        emit(
+            session,
+            registry.ViolationReported(
+                occurred_at=now,
+                tenant_id=case.tenant_id,
+                party_id=party_id,
+                code=code,
+                source_ref=f"aftersales:{case.id}",
+                note=f"售后单 {case.id}：{what}",
+            ),
+        )
+    session.flush()
+
+
+def report_violations_due(session: Session, *, now: datetime, deadlines: wf.Deadlines) -> int:
+    """Report every open case past the 15-day line that was not reported yet; how many."""
+    line = now - timedelta(days=deadlines.violation_days)
+    waiting = [wf.CaseStatus.RECEIVED.value, wf.CaseStatus.INSPECTED.value]
+    due = session.scalars(
+        select(AftersalesCase)
+        .where(
+            AftersalesCase.violation_reported_at.is_(None),
+            or_(
+                and_(
+                    AftersalesCase.status == wf.CaseStatus.REQUESTED.value,
+                    AftersalesCase.requested_at < line,
+                ),
+                and_(AftersalesCase.status.in_(waiting), AftersalesCase.received_at < line),
+            ),
+        )
+        .order_by(AftersalesCase.requested_at)
+        .limit(1000)
+    ).all()
+    for case in due:
+        report_violation(session, case, now=now)
     return len(due)
 
 

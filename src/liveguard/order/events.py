@@ -1,4 +1,5 @@
-"""Events the order domain publishes; all are kept as evidence (no personal data in them)."""
+"""Events the order domain publishes (kept as evidence, no personal data in them), and the inbound
+events platform systems publish for it to ingest."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from liveguard.bus import Event
+from liveguard.order.schemas import OrderIn, PaymentIn, ShipmentIn, SignedIn
 
 
 class OrderPlaced(Event):
@@ -54,3 +56,36 @@ class ShipmentSigned(Event):
     order_id: uuid.UUID
     shipment_id: uuid.UUID
     signed_at: datetime
+
+
+# ----------------------------------------------------------------------------- inbound
+# Platform systems publish orders, payments, shipments and sign-fors on the bus with the fields of
+# an API / NDJSON line (``type`` included); the merchant is ``merchant_id`` or the envelope's
+# ``tenant_id``. Order's handlers ingest them through the same service path as the API.
+
+
+class InboundOrder(OrderIn, Event):
+    """An order published by a platform system."""
+
+    kind = "order.inbound_order"
+
+
+class InboundPayment(PaymentIn, Event):
+    """A payment published by a platform system."""
+
+    kind = "order.inbound_payment"
+
+
+class InboundShipment(ShipmentIn, Event):
+    """A shipment published by a platform system."""
+
+    kind = "order.inbound_shipment"
+
+
+class InboundSigned(SignedIn, Event):
+    """A sign-for published by a platform system."""
+
+    kind = "order.inbound_signed"
+
+
+INBOUND: tuple[type[Event], ...] = (InboundOrder, InboundPayment, InboundShipment, InboundSigned)

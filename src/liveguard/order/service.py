@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from liveguard.access import Principal, scoped, visible
 from liveguard.bus import emit
 from liveguard.db.query import paginate
+from liveguard.db.unique import insert_once
 from liveguard.errors import InvalidInput, NotFound
 from liveguard.order import events
 from liveguard.order.models import Order, Payment, Shipment
@@ -55,7 +56,13 @@ def ingest(
     session: Session, principal: Principal, item: AnyIn, *, cipher: PiiCipher, now: datetime
 ) -> IngestResult:
     """Record one event from a platform system; a repeated external id returns the first record."""
-    tenant = ingest_tenant(principal, item.merchant_id)
+    return ingest_for(session, ingest_tenant(principal, item.merchant_id), item, cipher, now)
+
+
+def ingest_for(
+    session: Session, tenant: uuid.UUID, item: AnyIn, cipher: PiiCipher, now: datetime
+) -> IngestResult:
+    """Record one event for a known merchant (the API's caller or the bus event's merchant)."""
     if isinstance(item, OrderIn):
         return _ingest_order(session, tenant, item, cipher=cipher, now=now)
     if isinstance(item, PaymentIn):
@@ -82,8 +89,11 @@ def _ingest_order(
         created_at=now,
         updated_at=now,
     )
-    session.add(order)
-    session.flush()
+    order, created = insert_once(
+        session, order, lambda: find_by_external(session, tenant, item.external_id)
+    )
+    if not created:
+        return IngestResult(type="order", id=order.id, order_id=order.id, created=False)
     emit(session, _placed(order))
     return IngestResult(type="order", id=order.id, order_id=order.id, created=True)
 
@@ -108,15 +118,23 @@ def _placed(order: Order) -> events.OrderPlaced:
 def _ingest_payment(
     session: Session, tenant: uuid.UUID, item: PaymentIn, *, now: datetime
 ) -> IngestResult:
-    found = session.scalars(
-        select(Payment).where(Payment.tenant_id == tenant, Payment.external_id == item.external_id)
-    ).first()
+    def find() -> Payment | None:
+        return session.scalars(
+            select(Payment).where(
+                Payment.tenant_id == tenant, Payment.external_id == item.external_id
+            )
+        ).first()
+
+    order = _order_by_external(session, tenant, item.order_external_id)
+    # The order row locked first (PostgreSQL): payments of one order are summed one at a time,
+    # and a duplicate that waited for the lock then finds the payment that went first.
+    session.refresh(order, with_for_update=True)
+    found = find()
     if found is not None:
         return IngestResult(type="payment", id=found.id, order_id=found.order_id, created=False)
-    order = _order_by_external(session, tenant, item.order_external_id)
     if order.paid_amount + item.amount > order.total_amount:
         raise InvalidInput("付款超过订单金额", code="order.overpaid")
-    payment = Payment(
+    new = Payment(
         tenant_id=tenant,
         order_id=order.id,
         external_id=item.external_id,
@@ -126,7 +144,9 @@ def _ingest_payment(
         created_at=now,
         updated_at=now,
     )
-    session.add(payment)
+    payment, created = insert_once(session, new, find)
+    if not created:
+        return IngestResult(type="payment", id=payment.id, order_id=payment.order_id, created=False)
     order.paid_amount += item.amount
     order.status = "paid" if order.status == "placed" else order.status
     order.updated_at = now
@@ -153,7 +173,7 @@ def _ingest_shipment(
     if found is not None:
         return IngestResult(type="shipment", id=found.id, order_id=found.order_id, created=False)
     order = _order_by_external(session, tenant, item.order_external_id)
-    shipment = Shipment(
+    new = Shipment(
         tenant_id=tenant,
         order_id=order.id,
         external_id=item.external_id,
@@ -163,7 +183,13 @@ def _ingest_shipment(
         created_at=now,
         updated_at=now,
     )
-    session.add(shipment)
+    shipment, created = insert_once(
+        session, new, lambda: _find_shipment(session, tenant, item.external_id)
+    )
+    if not created:
+        return IngestResult(
+            type="shipment", id=shipment.id, order_id=shipment.order_id, created=False
+        )
     order.shipped_at = order.shipped_at or item.shipped_at
     order.status = "shipped" if order.status in ("placed", "paid") else order.status
     order.updated_at = now
@@ -183,16 +209,19 @@ def _ingest_shipment(
     return IngestResult(type="shipment", id=shipment.id, order_id=order.id, created=True)
 
 
-def _find_shipment(session: Session, tenant: uuid.UUID, external_id: str) -> Shipment | None:
-    return session.scalars(
-        select(Shipment).where(Shipment.tenant_id == tenant, Shipment.external_id == external_id)
-    ).first()
+def _find_shipment(
+    session: Session, tenant: uuid.UUID, external_id: str, *, lock: bool = False
+) -> Shipment | None:
+    stmt = select(Shipment).where(Shipment.tenant_id == tenant, Shipment.external_id == external_id)
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
 
 
 def _ingest_signed(
     session: Session, tenant: uuid.UUID, item: SignedIn, *, now: datetime
 ) -> IngestResult:
-    shipment = _find_shipment(session, tenant, item.shipment_external_id)
+    # Locked: two deliveries of one sign-for must not both find it unsigned (PostgreSQL; SQLite
+    # transactions take the write lock at BEGIN).
+    shipment = _find_shipment(session, tenant, item.shipment_external_id, lock=True)
     if shipment is None:
         raise NotFound("运单不存在", code="order.shipment_not_found")
     if shipment.signed_at is not None:

@@ -62,6 +62,13 @@ PENALTIES: dict[str, Penalty] = {
         Penalty("broken_promise", "违背承诺", 4, "直播营销服务规范 7.4.3 c"),
         Penalty("market_disorder", "扰乱直播经营秩序", 6, "直播营销服务规范 7.4.3 d"),
         Penalty("rights_infringement", "侵犯他人权益", 6, "直播营销服务规范 7.4.3 e"),
+        # Reported by after-sales (七日无理由退货暂行办法 第三十一条: more than 15 days).
+        Penalty(
+            "return_unprocessed", "超过十五日未处理退货申请", 4, "七日无理由退货暂行办法 第三十一条"
+        ),
+        Penalty(
+            "refund_overdue", "收到退货后超过十五日未退款", 4, "七日无理由退货暂行办法 第三十一条"
+        ),
     )
 }
 MCN_ONLY = frozenset(
