@@ -4,16 +4,19 @@ A pure engine (:mod:`liveguard.screening.engine`): evasion-resistant normalisati
 whose every rule names its legal basis, context rules with the SAMR absolute-term exemptions,
 and product-aware checks against a session's fact sheet (直播营销服务规范 6.2 b/e, 6.3.1, 7.2.1 d,
 7.2.4, 7.3.2.2; 广告法 第九条第三项、第十六至十八条、第二十五条). ``liveguard screen`` exposes it
-as the NDJSON contract of the design document. Other domains import only from here.
+as the NDJSON contract of the design document. Around it: lexicon versions in the database
+(hot-reloaded by running workers), HTTP/WebSocket ingest of live rooms, the screening handler
+with its action policy, evidence records, the review queue and the live-room monitor.
+Other domains import only from here.
 """
 
-from liveguard.access.policy import Grants
 from liveguard.screening.engine import Engine, Finding, default_engine
+from liveguard.screening.events import FindingsRecorded, MessagesReceived
 from liveguard.screening.facts import FactSheet, check_facts
 from liveguard.screening.lexicon import CATEGORIES, Lexicon, load_default, parse_lexicon
-
-# The pure engine and its CLI need no permission; the lexicon console and monitor will add theirs.
-GRANTS: Grants = {}
+from liveguard.screening.models import Finding as StoredFinding
+from liveguard.screening.models import Message
+from liveguard.screening.permissions import GRANTS
 
 __all__ = [
     "CATEGORIES",
@@ -21,7 +24,11 @@ __all__ = [
     "Engine",
     "FactSheet",
     "Finding",
+    "FindingsRecorded",
     "Lexicon",
+    "Message",
+    "MessagesReceived",
+    "StoredFinding",
     "check_facts",
     "default_engine",
     "load_default",

@@ -1,0 +1,317 @@
+"""Ingest → outbox → screening handler → stored messages, findings, actions and evidence."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from liveguard.access import Principal
+from liveguard.bus.memory import decode
+from liveguard.db.outbox import OutboxMessage
+from liveguard.errors import Conflict, InvalidInput
+from liveguard.screening import handlers, service, store
+from liveguard.screening.models import Alert, Finding, Message
+from liveguard.web.context import AppContext
+from tests.screening.conftest import Rooms
+
+
+def ndjson(*lines: dict[str, Any] | bytes) -> bytes:
+    """Lines of an NDJSON body (bytes are sent as they are)."""
+    return b"\n".join(
+        line if isinstance(line, bytes) else json.dumps(line, ensure_ascii=False).encode()
+        for line in lines
+    )
+
+
+def send(
+    ctx: AppContext, principal: Principal, room_id: uuid.UUID, body: bytes, **kw: Any
+) -> service.Accepted:
+    """Ingest a batch and commit (the bus screens it after commit)."""
+    with ctx.db.unit_of_work() as uow:
+        room = service.get_room(uow.session, principal, room_id, "screening.ingest")
+        accepted = service.ingest(uow.session, principal, room, body, now=ctx.clock.now(), **kw)
+        uow.commit()
+    return accepted
+
+
+def stored(ctx: AppContext, room_id: uuid.UUID) -> list[tuple[Message, list[Finding]]]:
+    with ctx.db.session() as s:
+        rows = list(
+            s.scalars(select(Message).where(Message.room_id == room_id).order_by(Message.seq))
+        )
+        found = service.findings_of(s, [m.id for m in rows])
+        return [(m, found.get(m.id, [])) for m in rows]
+
+
+BATCH = ndjson(
+    {"message_id": "c1", "source": "comment", "text": "主播今天好漂亮", "offset_ms": 1000},
+    {
+        "message_id": "c2",
+        "source": "comment",
+        "text": "加我薇信 abc12345 私下便宜",
+        "author": "路人",
+    },
+    {
+        "message_id": "s1",
+        "source": "speech",
+        "text": "这款是全网最低价，绝对第一",
+        "offset_ms": 5000,
+    },
+    {"message_id": "s2", "source": "speech", "text": "第二件半价，第一时间发货", "offset_ms": 9000},
+)
+
+
+def test_batch_is_one_event_screened_after_commit(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    accepted = send(ctx, system, rooms.room_a, BATCH, live_session_id=rooms.session_a)
+    assert accepted.accepted == 4
+    assert accepted.problems == []
+    with ctx.db.session() as s:
+        kinds = list(s.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.seq)))
+    assert kinds.count("screening.messages_received") == 1
+    rows = {m.message_id: (m, f) for m, f in stored(ctx, rooms.room_a)}
+    assert set(rows) == {"c1", "c2", "s1", "s2"}
+    assert rows["c1"][1] == [] and rows["s2"][1] == []  # benign look-alikes stay clean
+    c2, c2_findings = rows["c2"]
+    assert {f.category for f in c2_findings} == {"off_platform_trade"}
+    assert c2.visibility == "hidden"  # a high-severity comment is hidden at once
+    assert c2.text[c2_findings[0].start : c2_findings[0].end] == c2_findings[0].matched
+    s1, s1_findings = rows["s1"]
+    assert "absolute_term" in {f.category for f in s1_findings}
+    assert s1.host_party_id == rooms.host_a and s1.offset_ms == 5000
+    assert all("warn_host" in f.actions for f in s1_findings if f.severity == "high")
+    with ctx.db.session() as s:
+        alerts = list(s.scalars(select(Alert.kind).where(Alert.room_id == rooms.room_a)))
+    assert "alert_officer" in alerts and "warn_host" in alerts
+
+
+def test_every_message_and_finding_is_evidence(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    send(ctx, system, rooms.room_a, BATCH, live_session_id=rooms.session_a)
+    with ctx.db.session() as s:
+        rows = s.execute(
+            select(OutboxMessage.kind, OutboxMessage.payload).where(
+                OutboxMessage.kind.like("screening.%")
+            )
+        ).all()
+    payloads = {kind: payload for kind, payload in rows}
+    speech = payloads["screening.speech_screened"]
+    assert speech["room_id"] == str(rooms.room_a)
+    assert speech["live_session_id"] == str(rooms.session_a)
+    assert speech["party_id"] == str(rooms.host_a)
+    assert [m["offset_ms"] for m in speech["messages"]] == [5000, 9000]
+    assert {m["message_id"] for m in payloads["screening.comments_screened"]["messages"]} == {
+        "c1",
+        "c2",
+    }
+    found = payloads["screening.findings_recorded"]
+    assert found["counts"]["off_platform_trade"] >= 1 and found["severe"] >= 1
+    from liveguard.evidence.models import EvidenceRecord
+
+    with ctx.db.session() as s:
+        kinds = set(s.scalars(select(EvidenceRecord.kind)))
+    assert {"live_speech", "live_comment", "finding"} <= kinds
+
+
+def test_redelivered_batch_duplicates_nothing(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    send(ctx, system, rooms.room_a, BATCH)
+    send(ctx, system, rooms.room_a, BATCH)  # the platform sent the same batch again
+    with ctx.db.session() as s:
+        outbox = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "screening.messages_received")
+        ).first()
+        assert outbox is not None
+        event = decode(outbox)
+    with ctx.db.unit_of_work() as uow:  # the bus delivers the first event a second time
+        handlers.screen_messages(uow.session, event)
+        uow.commit()
+    with ctx.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 4
+        findings = s.scalar(select(func.count()).select_from(Finding))
+    assert findings == sum(len(f) for _, f in stored(ctx, rooms.room_a))
+
+
+def test_bad_lines_get_their_own_errors(ctx: AppContext, rooms: Rooms, system: Principal) -> None:
+    body = ndjson(
+        {"message_id": "ok1", "source": "comment", "text": "好看"},
+        {"message_id": "e1", "source": "comment", "text": "   "},
+        {"message_id": "e2", "source": "comment", "text": "长" * 10_001},
+        b'{"message_id": "e3", "source": "comment", "text": "\xff\xfe"}',
+        {"message_id": "e4", "source": "comment", "text": "坏\u0007字符"},
+        b'{"message_id": "e5", "source": ',
+        {"message_id": "e6", "source": "radio", "text": "x"},
+        {"message_id": "ok1", "source": "comment", "text": "重复"},
+        {
+            "message_id": "ok2",
+            "source": "speech",
+            "text": "大家好",
+            "at": "2026-11-24T10:00:00+08:00",
+        },
+        {"message_id": "e7", "source": "speech", "text": "x", "offset_ms": -1},
+    )
+    accepted = send(ctx, system, rooms.room_a, body)
+    assert accepted.accepted == 2
+    codes = {p.line: p.code for p in accepted.problems}
+    assert codes == {
+        2: "screening.empty_text",
+        3: "screening.text_too_long",
+        4: "screening.invalid_utf8",
+        5: "screening.control_characters",
+        6: "screening.invalid_json",
+        7: "screening.unknown_value",
+        8: "screening.duplicate_id",
+        10: "screening.invalid_field",
+    }
+    assert {m.message_id for m, _ in stored(ctx, rooms.room_a)} == {"ok1", "ok2"}
+
+
+def test_merchants_cannot_feed_or_see_other_rooms(ctx: AppContext, rooms: Rooms) -> None:
+    from tests.plan.conftest import staff
+
+    staff_b = staff(ctx, rooms.world.staff_b, "merchant_staff")
+    with ctx.db.unit_of_work() as uow, pytest.raises(Exception, match="直播间不存在"):
+        service.get_room(uow.session, staff_b, rooms.room_a, "screening.ingest")
+    with ctx.db.unit_of_work() as uow:
+        assert service.get_room(uow.session, staff_b, rooms.room_b).id == rooms.room_b
+
+
+def test_review_confirm_reports_violation_and_dismiss_needs_reason(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    send(ctx, system, rooms.room_a, BATCH, live_session_id=rooms.session_a)
+    by_id = {m.message_id: f for m, f in stored(ctx, rooms.room_a)}
+    severe = next(f for f in by_id["s1"] if "penalty" in f.actions)
+    comment = by_id["c2"][0]
+    now = ctx.clock.now()
+    with ctx.db.unit_of_work() as uow:
+        f = service.get_finding(uow.session, system, comment.id)
+        with pytest.raises(InvalidInput):
+            service.review(uow.session, system, f, decision="dismiss", reason=" ", now=now)
+    with ctx.db.unit_of_work() as uow:
+        f = service.get_finding(uow.session, system, severe.id)
+        service.review(uow.session, system, f, decision="confirm", reason="", now=now)
+        uow.commit()
+    with ctx.db.unit_of_work() as uow:
+        f = service.get_finding(uow.session, system, severe.id)
+        with pytest.raises(Conflict):
+            service.review(uow.session, system, f, decision="dismiss", reason="x", now=now)
+    from liveguard.registry.models import Violation
+
+    with ctx.db.session() as s:
+        v = s.scalars(
+            select(Violation).where(Violation.source_ref == f"screening:{severe.id}")
+        ).one()
+        assert v.party_id == rooms.host_a and v.code == "absolute_term"
+    with ctx.db.unit_of_work() as uow:
+        f = service.get_finding(uow.session, system, comment.id)
+        service.review(
+            uow.session, system, f, decision="dismiss", reason="账号是商家客服号", now=now
+        )
+        uow.commit()
+    with ctx.db.session() as s:
+        listed = service.dismissals(s, system)
+        assert [(f.id, f.review_reason) for f, _ in listed] == [(comment.id, "账号是商家客服号")]
+        msg = s.scalars(select(Message).where(Message.id == comment.message_row_id)).one()
+        assert msg.visibility == "hidden"  # its other finding (the WeChat id) still stands
+
+
+def test_repeated_severe_speech_recommends_cutting(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    lines = [
+        {"message_id": f"s{i}", "source": "speech", "text": "全网最低价，国家级产品"}
+        for i in range(3)
+    ]
+    send(ctx, system, rooms.room_a, ndjson(*lines), live_session_id=rooms.session_a)
+    with ctx.db.session() as s:
+        cuts = list(s.scalars(select(Alert).where(Alert.kind == "recommend_cut")))
+    assert len(cuts) == 1 and "断流" in cuts[0].message
+
+
+def test_policy_table_overrides_defaults(ctx: AppContext, rooms: Rooms, system: Principal) -> None:
+    with ctx.db.unit_of_work() as uow:
+        service.set_policy(
+            uow.session,
+            system,
+            category="off_platform_trade",
+            severity="high",
+            source="comment",
+            chosen=["hold"],
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+    send(
+        ctx,
+        system,
+        rooms.room_a,
+        ndjson({"message_id": "c9", "source": "comment", "text": "加V信 abc12345"}),
+    )
+    ((message, findings),) = stored(ctx, rooms.room_a)
+    assert message.visibility == "held"
+    assert {tuple(f.actions) for f in findings if f.severity == "high"} == {("hold",)}
+    with ctx.db.session() as s:
+        rows = service.policy_rows(s, system)
+    assert any(r["custom"] and r["actions"] == ["hold"] for r in rows)
+
+
+def test_published_version_is_picked_up_without_restart(
+    ctx: AppContext, rooms: Rooms, system: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send(
+        ctx,
+        system,
+        rooms.room_a,
+        ndjson({"message_id": "m1", "source": "comment", "text": "这个菠萝蜜真甜"}),
+    )
+    now = ctx.clock.now()
+    with ctx.db.unit_of_work() as uow:
+        draft = store.create_draft(uow.session, system, now=now)
+        store.put_rule(
+            uow.session,
+            system,
+            draft.number,
+            {
+                "id": "insult.菠萝蜜",
+                "category": "insult",
+                "severity": "low",
+                "basis": "直播营销服务规范 7.3.2.2 h",
+                "patterns": ["菠萝蜜"],
+                "pinyin": False,
+            },
+            now=now,
+        )
+        store.publish(uow.session, system, draft.number, now=now)
+        uow.commit()
+    ticks = iter([1000.0, 1001.1])
+    monkeypatch.setattr(store.time, "monotonic", lambda: next(ticks))
+    with ctx.db.session() as s:
+        store.ENGINES._active[str(s.get_bind().engine.url)] = (
+            999.9,
+            1,
+            store.get_version(s, 1).digest,
+        )
+        first, _ = store.ENGINES.engine(s, now=now)  # checked 0.1 s ago: still the old version
+        second, engine = store.ENGINES.engine(s, now=now)  # 1.1 s later: asks and switches
+    monkeypatch.undo()
+    assert (first, second) == (1, 2)
+    assert [f.rule for f in engine.screen("菠萝蜜", "comment")] == ["insult.菠萝蜜"]
+    store.ENGINES.forget()
+    send(
+        ctx,
+        system,
+        rooms.room_a,
+        ndjson({"message_id": "m2", "source": "comment", "text": "菠萝蜜"}),
+    )
+    rows = {m.message_id: (m, f) for m, f in stored(ctx, rooms.room_a)}
+    assert rows["m1"][0].lexicon_version == 1 and rows["m1"][1] == []
+    assert rows["m2"][0].lexicon_version == 2 and [f.rule for f in rows["m2"][1]] == [
+        "insult.菠萝蜜"
+    ]
