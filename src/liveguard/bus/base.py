@@ -17,11 +17,16 @@ Handler = Callable[[Session, Event], None]
 
 @dataclass(frozen=True)
 class Subscription:
-    """A named handler for one event kind (the name is its idempotency key)."""
+    """A named handler for one event kind (the name is its idempotency key).
+
+    ``group`` is the domain that registered it: on NATS each (group, kind) pair is one durable
+    consumer, so ``liveguard worker run screening`` runs the screening domain's handlers only.
+    """
 
     kind: str
     name: str
     handler: Handler
+    group: str = "core"
 
 
 class HandlerRegistry:
@@ -31,13 +36,13 @@ class HandlerRegistry:
         self._by_kind: dict[str, list[Subscription]] = defaultdict(list)
         self._names: set[str] = set()
 
-    def subscribe(self, kind: str, name: str, handler: Handler) -> None:
+    def subscribe(self, kind: str, name: str, handler: Handler, *, group: str = "core") -> None:
         """Register ``handler`` for events of ``kind`` under a unique, stable ``name``."""
         key = f"{name}@{kind}"
         if key in self._names:
             raise ValueError(f"handler {key!r} registered twice")
         self._names.add(key)
-        self._by_kind[kind].append(Subscription(kind, name, handler))
+        self._by_kind[kind].append(Subscription(kind, name, handler, group))
 
     def for_kind(self, kind: str) -> list[Subscription]:
         """The subscriptions for ``kind`` (possibly none)."""
@@ -46,6 +51,21 @@ class HandlerRegistry:
     def kinds(self) -> list[str]:
         """Every kind with at least one handler."""
         return sorted(self._by_kind)
+
+    def groups(self) -> list[str]:
+        """Every group (domain) with at least one handler."""
+        return sorted({s.group for subs in self._by_kind.values() for s in subs})
+
+    def consumers(
+        self, groups: list[str] | None = None
+    ) -> dict[tuple[str, str], list[Subscription]]:
+        """The handlers per (group, kind), one durable consumer each, of ``groups`` (None: all)."""
+        out: dict[tuple[str, str], list[Subscription]] = defaultdict(list)
+        for kind in sorted(self._by_kind):
+            for sub in self._by_kind[kind]:
+                if groups is None or sub.group in groups:
+                    out[(sub.group, kind)].append(sub)
+        return dict(out)
 
 
 class Bus(Protocol):

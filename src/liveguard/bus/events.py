@@ -32,6 +32,21 @@ class Event(BaseModel):
                 raise TypeError(f"event kind {cls.kind!r} is defined twice")
             _EVENT_TYPES[cls.kind] = cls
 
+    def partition_key(self) -> str | None:
+        """What orders this event among its kind (a live room's id); None: tenant or "global".
+
+        Events with the same key go to the same JetStream partition, so one worker at a time
+        sees them in order; a subclass overrides this to spread one tenant's load (by room).
+        """
+        return None
+
+    def partition(self) -> str:
+        """The effective partition key: :meth:`partition_key`, else the tenant, else "global"."""
+        key = self.partition_key()
+        if key is not None:
+            return key
+        return str(self.tenant_id) if self.tenant_id is not None else "global"
+
 
 def event_type(kind: str) -> type[Event] | None:
     """The event class registered for ``kind``, if any."""

@@ -14,6 +14,7 @@ from alembic.config import Config
 
 from liveguard import bootstrap
 from liveguard.access import Principal
+from liveguard.cli.worker import worker_app
 from liveguard.errors import LiveguardError, ServiceUnavailable
 from liveguard.settings import load_settings
 from liveguard.web.context import AppContext
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(worker_app, name="worker")
 
 
 class CliState:
@@ -82,13 +84,16 @@ def serve(
     )
 
 
-@app.command()
+@worker_app.callback()
 def worker(
+    typer_ctx: typer.Context,
     metrics_port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Serve /metrics (job outcomes) here")
     ] = None,
 ) -> None:
     """Run the bus poller and the periodic jobs (sign tree heads, verify the log) until stopped."""
+    if typer_ctx.invoked_subcommand is not None:
+        return  # `liveguard worker run …`
     import signal
     import threading
 
