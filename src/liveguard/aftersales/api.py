@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from liveguard.access import Principal
 from liveguard.aftersales import photos, service
 from liveguard.aftersales import workflow as wf
-from liveguard.aftersales.deps import deadlines_of
+from liveguard.aftersales.deps import deadlines_of, photo_limit_of
 from liveguard.aftersales.models import AftersalesCase, Refund
 from liveguard.aftersales.rules import Condition
 from liveguard.aftersales.schemas import (
@@ -183,7 +183,7 @@ async def upload_photo(
 ) -> CaseRead:
     """Stream a photo into the evidence media store and attach it to the case."""
     service.actor_of(principal, case)
-    limit = photos.MAX_PHOTO_BYTES
+    limit = photo_limit_of(ctx)
     with tempfile.SpooledTemporaryFile(max_size=limit + 1) as spool:
         received = 0
         async for chunk in request.stream():

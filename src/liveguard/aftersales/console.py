@@ -7,23 +7,25 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from liveguard import order as orders
 from liveguard.access import Principal
-from liveguard.aftersales import service
+from liveguard.aftersales import photos, service
 from liveguard.aftersales import workflow as wf
 from liveguard.aftersales.api import case_fields
-from liveguard.aftersales.deps import deadlines_of
+from liveguard.aftersales.deps import deadlines_of, photo_limit_of
 from liveguard.aftersales.models import AftersalesCase
 from liveguard.aftersales.rules import Condition
 from liveguard.clock import CHINA_TZ
-from liveguard.errors import InvalidInput
+from liveguard.db import UnitOfWork
+from liveguard.errors import InvalidInput, LiveguardError, NotFound, PermissionDenied
+from liveguard.evidence import media_of, media_response
 from liveguard.web.console import ConsoleText, console_router, render
-from liveguard.web.context import NavItem, Tile
-from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep
+from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
+from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, PageParams, UowDep
 
 router = console_router(
     labels={"note": "说明", "carrier": "物流公司", "tracking_no": "运单号", "amount": "退款金额"}
@@ -84,17 +86,24 @@ def queue(
     )
 
 
-@router.get("/aftersales/orders")
-def my_orders(
-    request: Request, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep, paging: PageDep
+def _orders_page(
+    request: Request,
+    ident: ConsoleIdentity,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    paging: PageParams,
+    *,
+    error: str | None = None,
+    kept: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
-    """The consumer's orders, each with a return button."""
+    """The consumer's orders; after a refused form, its message and what was typed in."""
     ident.principal.require("aftersales.request")
     rows, total = orders.list_orders(
         uow.session, ident.principal, page=paging.page, per_page=paging.per_page
     )
     items = [orders.order_view(o, ident.principal, ctx.cipher) for o in rows]
-    return render(
+    response = render(
         request,
         "aftersales/orders.html",
         ident=ident,
@@ -104,21 +113,81 @@ def my_orders(
         query_prefix="?",
         china_tz=CHINA_TZ,
         status_names=STATUS_NAMES,
+        error=error,
+        kept=kept or {},
+        max_photos=service.MAX_PHOTOS,
+        photo_mb=photo_limit_of(ctx) // 1024 // 1024,
     )
+    response.status_code = status_code
+    return response
+
+
+@router.get("/aftersales/orders")
+def my_orders(
+    request: Request, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep, paging: PageDep
+) -> Response:
+    """The consumer's orders, each with a return form (photos optional)."""
+    return _orders_page(request, ident, uow, ctx, paging)
+
+
+def photo_upload_limit(request: Request, ctx: CtxDep) -> None:
+    """Refuse a body larger than every photo at its cap, from Content-Length, before reading it."""
+    limit = photo_limit_of(ctx)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > service.MAX_PHOTOS * limit + 64 * 1024:
+        raise photos.too_large(limit)
+
+
+PhotoLimitDep = Annotated[None, Depends(photo_upload_limit)]
+PhotoFiles = Annotated[list[UploadFile], File()]
+
+
+def chosen(uploads: list[UploadFile]) -> list[UploadFile]:
+    """The files actually chosen (a browser sends an empty part when none was)."""
+    return [u for u in uploads if u.filename or (u.size or 0) > 0]
+
+
+def check_photos(uploads: list[UploadFile], max_bytes: int) -> None:
+    """Every photo checked (type from its bytes, size) before anything is saved."""
+    if len(uploads) > service.MAX_PHOTOS:
+        raise InvalidInput(
+            f"最多上传 {service.MAX_PHOTOS} 张照片", code="aftersales.too_many_photos"
+        )
+    for upload in uploads:
+        photos.check_photo(upload.file, max_bytes=max_bytes)
+
+
+def attach_uploads(
+    uow: UnitOfWork,
+    ctx: AppContext,
+    ident: ConsoleIdentity,
+    case: AftersalesCase,
+    uploads: list[UploadFile],
+) -> None:
+    """Store checked photos in the evidence media store and attach them to the case."""
+    now = ctx.clock.now()
+    for upload in uploads:
+        ref = photos.store_photo(media_of(ctx), upload.file, max_bytes=photo_limit_of(ctx), now=now)
+        service.attach_photo(uow.session, ident.principal, case, ref.sha256, now=now)
 
 
 @router.post("/aftersales/cases")
 def start_case(
+    request: Request,
+    _limit: PhotoLimitDep,
     ident: ConsoleUserDep,
     uow: UowDep,
     ctx: CtxDep,
+    paging: PageDep,
     order_id: Annotated[ConsoleText, Form(max_length=40)],
     description: FormText = "",
     quality_defect: Annotated[ConsoleText, Form(max_length=5)] = "",
     not_as_shown: Annotated[ConsoleText, Form(max_length=5)] = "",
     tags_removed: Annotated[ConsoleText, Form(max_length=5)] = "",
+    photo: PhotoFiles = [],  # noqa: B006 (FastAPI copies defaults per request)
 ) -> Response:
-    """Start a return for one of the consumer's orders."""
+    """Start a return for one of the consumer's orders, with photos; all or nothing: a refused
+    photo or request shows the orders page with the message and what was typed in."""
     try:
         target = uuid.UUID(order_id)
     except ValueError as exc:
@@ -129,18 +198,127 @@ def start_case(
         condition=frozenset({Condition.TAGS_REMOVED} if tags_removed else ()),
         description=description,
     )
-    case = service.request_case(
-        uow.session, ident.principal, target, req, now=ctx.clock.now(), deadlines=deadlines_of(ctx)
-    )
+    uploads = chosen(photo)
+    try:
+        check_photos(uploads, photo_limit_of(ctx))
+        case = service.request_case(
+            uow.session,
+            ident.principal,
+            target,
+            req,
+            now=ctx.clock.now(),
+            deadlines=deadlines_of(ctx),
+        )
+        attach_uploads(uow, ctx, ident, case, uploads)
+    except LiveguardError as exc:
+        if exc.status not in (409, 413, 422):
+            raise
+        uow.session.rollback()
+        kept = {
+            "order_id": order_id,
+            "description": description,
+            "quality_defect": quality_defect,
+            "not_as_shown": not_as_shown,
+            "tags_removed": tags_removed,
+        }
+        return _orders_page(
+            request,
+            ident,
+            uow,
+            ctx,
+            paging,
+            error=exc.message,
+            kept=kept,
+            status_code=exc.status,
+        )
     uow.commit()
     return RedirectResponse(f"/console/aftersales/cases/{case.id}", status_code=303)
+
+
+def may_add_photos(case: AftersalesCase, principal: Principal) -> bool:
+    """Whether the reader may add photos to the case (a party to it, the case still open)."""
+    if wf.CaseStatus(case.status) in wf.FINAL or len(case.photos) >= service.MAX_PHOTOS:
+        return False
+    try:
+        service.actor_of(principal, case)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _case_page(
+    request: Request,
+    case: AftersalesCase,
+    ident: ConsoleIdentity,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    response = _render_case(request, case, ident, uow, ctx, error)
+    response.status_code = status_code
+    return response
 
 
 @router.get("/aftersales/cases/{case_id}")
 def case_page(
     request: Request, case: CaseDep, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
-    """One case: the engine's decision, the clock, the history and the open actions."""
+    """One case: the engine's decision, the clock, photos, the history and the open actions."""
+    return _case_page(request, case, ident, uow, ctx)
+
+
+@router.post("/aftersales/cases/{case_id}/photos")
+def add_photos(
+    request: Request,
+    _limit: PhotoLimitDep,
+    case: CaseDep,
+    ident: ConsoleUserDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    photo: PhotoFiles = [],  # noqa: B006
+) -> Response:
+    """Add photos to an open case (all or nothing; a refused photo shows the message)."""
+    uploads = chosen(photo)
+    try:
+        if not uploads:
+            raise InvalidInput("请选择要上传的照片", code="aftersales.photo_required")
+        check_photos(uploads, photo_limit_of(ctx))
+        attach_uploads(uow, ctx, ident, case, uploads)
+    except LiveguardError as exc:
+        if exc.status not in (409, 413, 422):
+            raise
+        uow.session.rollback()
+        fresh = service.get_case(uow.session, ident.principal, case.id)
+        return _case_page(
+            request, fresh, ident, uow, ctx, error=exc.message, status_code=exc.status
+        )
+    uow.commit()
+    return RedirectResponse(f"/console/aftersales/cases/{case.id}", status_code=303)
+
+
+@router.get("/aftersales/cases/{case_id}/photos/{sha256}")
+def case_photo(
+    case: CaseDep,
+    ctx: CtxDep,
+    sha256: Annotated[ConsoleText, Path(max_length=64, pattern=r"^[0-9a-f]{64}$")],
+) -> Response:
+    """A photo of a case the user may read (hash-checked before the first byte is sent)."""
+    if sha256 not in case.photos:
+        raise NotFound("照片不存在", code="aftersales.photo_not_found")
+    store = media_of(ctx)
+    return media_response(store, sha256, photos.stored_type(store, sha256))
+
+
+def _render_case(
+    request: Request,
+    case: AftersalesCase,
+    ident: ConsoleIdentity,
+    uow: UnitOfWork,
+    ctx: AppContext,
+    error: str | None,
+) -> Response:
     return render(
         request,
         "aftersales/case.html",
@@ -151,6 +329,10 @@ def case_page(
         refund_key=f"console-{case.id}",
         china_tz=CHINA_TZ,
         status_names=STATUS_NAMES,
+        may_add_photos=may_add_photos(case, ident.principal),
+        max_photos=service.MAX_PHOTOS,
+        photo_mb=photo_limit_of(ctx) // 1024 // 1024,
+        error=error,
     )
 
 

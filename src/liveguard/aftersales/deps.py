@@ -14,3 +14,8 @@ def deadlines_of(ctx: AppContext) -> Deadlines:
         refund_days=section.refund_days,
         violation_days=section.violation_days,
     )
+
+
+def photo_limit_of(ctx: AppContext) -> int:
+    """The size cap of a case photo (``LIVEGUARD_AFTERSALES__PHOTO_MAX_BYTES``)."""
+    return ctx.settings.aftersales.photo_max_bytes

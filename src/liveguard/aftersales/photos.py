@@ -4,13 +4,13 @@ evidence media store for at least three years (直播电商监督管理办法 �
 from __future__ import annotations
 
 import io
+from collections.abc import Generator
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from liveguard.errors import InvalidInput
 from liveguard.evidence import MediaRef, MediaStore
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 RETENTION = timedelta(days=3 * 366)
 
 
@@ -40,8 +40,10 @@ def too_large(max_bytes: int) -> PhotoTooLarge:
     )
 
 
-def store_photo(media: MediaStore, stream: BinaryIO, *, max_bytes: int, now: datetime) -> MediaRef:
-    """Check and store a photo (seekable stream); returns its media reference."""
+def check_photo(stream: BinaryIO, *, max_bytes: int) -> str:
+    """The photo's type, from its bytes (seekable stream, left at its start); 422 when it is
+    not a PNG, JPEG or WebP image, 413 when it is over the cap."""
+    stream.seek(0)
     content_type = sniff(stream.read(16))
     if content_type is None:
         raise InvalidInput("照片只接受 PNG、JPEG 或 WebP 图片", code="aftersales.photo_type")
@@ -49,6 +51,27 @@ def store_photo(media: MediaStore, stream: BinaryIO, *, max_bytes: int, now: dat
     if stream.tell() > max_bytes:
         raise too_large(max_bytes)
     stream.seek(0)
+    return content_type
+
+
+def store_photo(media: MediaStore, stream: BinaryIO, *, max_bytes: int, now: datetime) -> MediaRef:
+    """Check and store a photo (seekable stream); returns its media reference."""
+    content_type = check_photo(stream, max_bytes=max_bytes)
     return media.put(
         stream, content_type=content_type, max_bytes=max_bytes, retain_until=now + RETENTION
     )
+
+
+def stored_type(media: MediaStore, sha256: str) -> str:
+    """The type of a stored photo, sniffed again from its first bytes."""
+    head = b""
+    chunks = media.open(sha256)
+    try:
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= 16:
+                break
+    finally:
+        if isinstance(chunks, Generator):  # release the file or the S3 stream at once
+            chunks.close()
+    return sniff(head) or "application/octet-stream"
