@@ -81,3 +81,17 @@ def test_the_installed_command_prints_one_error_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("错误：方案文件字段 products.0.stock")
     assert done.stderr.rstrip().endswith("[plan.invalid_file]")
+
+
+def test_erlang_a_figures_when_the_plan_gives_patience(tmp_path: Path) -> None:
+    patient = {**PLAN, "staffing": {**PLAN["staffing"], "patience_seconds": 60}}
+    result = run(tmp_path, patient)
+    assert result.exit_code == 0, result.output
+    assert "Erlang A（平均耐心 60 秒" in result.stdout
+    row = result.stdout.strip().splitlines()[-2].split("\t")
+    assert row[:2] == ["0", "14"]  # the Erlang C agents
+    assert row[2].endswith("%")  # P(abandon)
+    out = json.loads(run(tmp_path, patient, "--json").stdout)
+    figures = out["intervals"][0]["erlang_a"]
+    assert 0 < figures["abandon_probability"] < 0.05
+    assert figures["service_level"] >= 0.8

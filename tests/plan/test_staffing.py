@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liveguard.errors import InvalidInput
-from liveguard.plan.staffing import StaffingInput, recommend
+from liveguard.plan.staffing import StaffingInput, erlang_a, recommend
 
 
 def erlang_c(agents: int, erlangs: float) -> float:
@@ -120,3 +122,114 @@ def test_a_workload_beyond_the_range_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         recommend(example(units=10_000_000))
     assert caught.value.code == "plan.workload_too_high"
+
+
+# ----------------------------------------------------------------------------- Erlang A
+
+
+def _a(x: float, y: float) -> float:
+    """A(x, y) = x·e^y·y^-x·γ(x, y) by its power series (Mandelbaum and Zeltyn)."""
+    total, term, k = 1.0, 1.0, 1
+    while term > 1e-17 * total:
+        term *= y / (x + k)
+        total += term
+        k += 1
+    return total
+
+
+def _erlang_b(agents: int, erlangs: float) -> float:
+    b = 1.0
+    for k in range(1, agents + 1):
+        b = erlangs * b / (k + erlangs * b)
+    return b
+
+
+def closed_forms(rate: float, aht: float, patience: float, agents: int) -> tuple[float, float]:
+    """P(wait > 0) and P(abandon) of M/M/n+M by the closed forms of Mandelbaum and Zeltyn.
+
+    "The Palm/Erlang-A Queue, with Applications to Call Centers" (A. Mandelbaum, S. Zeltyn,
+    2007; the model of Garnett, Mandelbaum and Reiman 2002): with E = Erlang B(n, λ/μ),
+    A = A(nμ/θ, λ/θ) and ρ = λ/(nμ): P(W>0) = A·E / (1 + (A−1)·E) and
+    P(Ab | W>0) = 1/(ρ·A) + 1 − 1/ρ.
+    """
+    mu, theta = 1 / aht, 1 / patience
+    a = _a(agents * mu / theta, rate / theta)
+    e = _erlang_b(agents, rate / mu)
+    rho = rate / (agents * mu)
+    waiting = a * e / (1 + (a - 1) * e)
+    return waiting, waiting * (1 / (rho * a) + 1 - 1 / rho)
+
+
+@pytest.mark.parametrize(
+    ("rate", "aht", "patience", "agents"),
+    [
+        (100 / 1800, 180, 120, 9),  # Call Centre Helper's traffic, 2-minute patience, overloaded
+        (100 / 1800, 180, 60, 11),
+        (2.0, 240, 90, 450),  # a large live-commerce peak
+        (0.5, 300, 30, 140),
+    ],
+)
+def test_erlang_a_matches_the_closed_forms(
+    rate: float, aht: float, patience: float, agents: int
+) -> None:
+    result = erlang_a(rate, aht, patience, agents, 20)
+    waiting, abandon = closed_forms(rate, aht, patience, agents)
+    assert result.waiting_probability == pytest.approx(waiting, rel=1e-9)
+    assert result.abandon_probability == pytest.approx(abandon, rel=1e-9)
+    assert result.mean_wait_seconds == pytest.approx(abandon * patience, rel=1e-9)
+
+
+@pytest.mark.parametrize("agents", [4, 6, 8])
+def test_patience_equal_to_the_handling_time_is_the_infinite_server_queue(agents: int) -> None:
+    # θ = μ: the number in the system is Poisson(λ/μ) (M/M/∞); by PASTA a contact waits when it
+    # finds n or more, and abandons at rate θ per waiting contact: P(Ab) = μ·E[(N−n)+]/λ.
+    erlangs, aht = 6.0, 180.0
+    poisson = [math.exp(-erlangs) * erlangs**k / math.factorial(k) for k in range(80)]
+    result = erlang_a(erlangs / aht, aht, aht, agents, 20)
+    assert result.waiting_probability == pytest.approx(sum(poisson[agents:]), rel=1e-9)
+    expected = sum((k - agents) * p for k, p in enumerate(poisson) if k > agents) / erlangs
+    assert result.abandon_probability == pytest.approx(expected, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    erlangs=st.floats(min_value=0.5, max_value=60),
+    spare=st.integers(min_value=1, max_value=15),
+    aht=st.floats(min_value=30, max_value=900),
+    answer=st.floats(min_value=5, max_value=120),
+)
+def test_erlang_a_converges_to_erlang_c_as_patience_grows(
+    erlangs: float, spare: int, aht: float, answer: float
+) -> None:
+    agents = math.ceil(erlangs) + spare
+    rate = erlangs / aht
+    wait = erlang_c(agents, erlangs)
+    level = 1 - wait * math.exp(-(agents - erlangs) * answer / aht)
+    asa = wait * aht / (agents - erlangs)
+    result = erlang_a(rate, aht, 1e9, agents, answer)
+    assert result.waiting_probability == pytest.approx(wait, abs=1e-4)
+    assert result.service_level == pytest.approx(level, abs=1e-4)
+    assert result.asa_seconds == pytest.approx(asa, rel=1e-3, abs=1e-3)
+    assert result.abandon_probability < 1e-4
+    # Less patience: more abandon, and the answered ones wait less.
+    impatient = erlang_a(rate, aht, aht, agents, answer)
+    assert impatient.abandon_probability >= result.abandon_probability
+    assert impatient.asa_seconds <= result.asa_seconds + 1e-9
+
+
+def test_the_plan_shows_erlang_a_next_to_erlang_c_when_patience_is_given() -> None:
+    plain = recommend(example())
+    assert plain.intervals[0].erlang_a is None
+    result = recommend(example(patience_seconds=60))
+    [row] = result.intervals
+    assert row.erlang_a is not None
+    assert row.erlang_a.agents == row.agents == 14
+    assert 0 < row.erlang_a.abandon_probability < 0.05
+    assert row.erlang_a.service_level >= 0.8
+    assert row.erlang_a.asa_seconds < row.asa_seconds  # impatient contacts shorten the queue
+    assert row.erlang_a_agents is not None
+    assert row.erlang_a_agents <= row.agents
+    assert result.required_headcount == plain.required_headcount  # the gate keeps Erlang C
+    with pytest.raises(InvalidInput) as caught:
+        recommend(example(patience_seconds=0.5))
+    assert caught.value.details["field"] == "patience_seconds"

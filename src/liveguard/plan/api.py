@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from liveguard.plan import gate, plans, presenting, rules, service, staffing
+from liveguard.plan import live as live_mod
 from liveguard.plan.models import LiveSession, Product, ServicePlan
 from liveguard.plan.schemas import (
     GateRead,
@@ -306,3 +307,17 @@ def mark_presenting(
         presented_at=moment.presented_at,
         marked_by=moment.marked_by,
     )
+
+
+@router.get(
+    "/sessions/{session_id}/dashboard", response_model=live_mod.Dashboard, responses=NOT_FOUND
+)
+def session_dashboard(live: SessionDep, uow: UowDep) -> live_mod.Dashboard:
+    """The session so far: orders vs stock and presale, CS load vs plan, refunds, findings."""
+    return live_mod.dashboard(uow.session, live)
+
+
+@router.get("/sessions/{session_id}/report", response_model=live_mod.Report, responses=NOT_FOUND)
+def session_report(live: SessionDep, uow: UowDep) -> live_mod.Report:
+    """The end-of-session report (409 until the session has ended)."""
+    return live_mod.report(uow.session, live)

@@ -98,6 +98,19 @@ def staffing_command(
             f"{r.start_minute}\t{r.contacts}\t{r.workload_erlangs}\t{r.agents}\t{r.headcount}\t"
             f"{r.service_level:.1%}\t{r.asa_seconds}\t{r.occupancy:.1%}"
         )
+    if inputs.patience_seconds is not None:
+        typer.echo(
+            f"Erlang A（平均耐心 {inputs.patience_seconds:g} 秒，按上表在线客服数；"
+            "服务水平按全部咨询计，放弃的算未接起）"
+        )
+        typer.echo("时段起(分)\t在线客服\t放弃率\t服务水平\t平均应答(秒)\t达标最少在线客服")
+        for r in result.intervals:
+            if r.erlang_a is not None:
+                a = r.erlang_a
+                typer.echo(
+                    f"{r.start_minute}\t{a.agents}\t{a.abandon_probability:.2%}\t"
+                    f"{a.service_level:.1%}\t{a.asa_seconds}\t{r.erlang_a_agents}"
+                )
     typer.echo(f"需排班客服 {result.required_headcount} 人")
     if result.assigned is not None:
         typer.echo(f"已安排 {result.assigned} 人，缺口 {result.shortfall} 人")

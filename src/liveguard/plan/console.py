@@ -413,6 +413,7 @@ def file_plan(
     shrinkage: Annotated[ConsoleText, Form(max_length=10)] = "0.3",
     concurrency: Annotated[ConsoleText, Form(max_length=3)] = "1",
     interval_minutes: Annotated[ConsoleText, Form(max_length=3)] = "30",
+    patience_seconds: Annotated[ConsoleText, Form(max_length=10)] = "",
 ) -> Response:
     """File a new version of the after-sales service plan with its staffing targets."""
 
@@ -427,6 +428,8 @@ def file_plan(
             "concurrency": _int(concurrency, "并发会话数"),
             "interval_minutes": _int(interval_minutes, "时段长度"),
         }
+        if patience_seconds.strip():
+            targets["patience_seconds"] = _number(patience_seconds, "平均耐心时长")
         data = plans.PlanInput(after_sales, cs_training, emergency_plan, targets)
         return plans.file_plan(s, live, data, by=ident.principal, now=now)
 

@@ -93,6 +93,10 @@ def transition(
                 f"未通过开播检查：{message}", code="plan.gate_closed", details={"failed": failed}
             )
     before, live.status, live.updated_at = live.status, target, now
+    if action == "go_live":
+        live.went_live_at = now
+    elif action == "end":
+        live.ended_at = now
     session.flush()
     audit_session(session, by, f"plan.session.{action}", live, now, {"from": before, "to": target})
     emit(

@@ -41,6 +41,8 @@ class LiveSession(TimestampedMixin, Base):
     staffing_override_by: Mapped[str | None] = mapped_column(String(254))
     created_by: Mapped[str] = mapped_column(String(254))
     is_demo: Mapped[bool] = mapped_column(default=False)
+    went_live_at: Mapped[datetime | None]  # when the session actually went live
+    ended_at: Mapped[datetime | None]
 
 
 class Product(TimestampedMixin, Base):

@@ -29,6 +29,7 @@ STAFFING_FIELDS = (
     "max_occupancy",
     "interval_minutes",
     "profile",
+    "patience_seconds",
 )
 
 

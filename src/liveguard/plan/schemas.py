@@ -168,6 +168,9 @@ class StaffingParams(BaseModel):
     max_occupancy: float = Field(default=0.85, gt=0, le=1, description="最高占用率")
     interval_minutes: Literal[15, 30, 60] = 30
     profile: list[float] = Field(default_factory=list, max_length=96, description="各时段权重")
+    patience_seconds: float | None = Field(
+        default=None, ge=1, le=3600, description="平均耐心时长（秒）：给出时按 Erlang A 计算放弃率"
+    )
 
 
 class PlanCreate(BaseModel):
@@ -212,6 +215,20 @@ class OverrideCreate(BaseModel):
     reason: PlainText = Field(min_length=1, max_length=1000)
 
 
+class ErlangARead(BaseModel):
+    """Erlang A (with abandonment) at a number of agents."""
+
+    agents: int
+    waiting_probability: float
+    abandon_probability: float
+    service_level: float = Field(
+        description="目标时间内接起的咨询占全部咨询的比例（放弃的算未接起）"
+    )
+    asa_seconds: float = Field(description="接起的咨询的平均等待秒数")
+    mean_wait_seconds: float
+    occupancy: float
+
+
 class IntervalRead(BaseModel):
     """The recommendation for one interval."""
 
@@ -226,6 +243,8 @@ class IntervalRead(BaseModel):
     occupancy: float
     waiting_probability: float
     assigned_service_level: float | None
+    erlang_a: ErlangARead | None = None
+    erlang_a_agents: int | None = None
 
 
 class StaffingRead(BaseModel):

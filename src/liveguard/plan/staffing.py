@@ -5,12 +5,25 @@ order, spread over the session's intervals (evenly, or by a given profile). Each
 M/M/N queue sized with ``pyworkforce``'s Erlang C; chat concurrency divides the handling time
 (an agent working ``c`` chats at once clears them ``c`` times as fast), shrinkage (breaks,
 training, absence) scales the productive agents up to the headcount to roster.
+
+Where the plan gives the contacts' mean patience, each interval is also computed as Erlang A
+(M/M/n+M, "Palm's queue": contacts abandon after an exponential patience; Garnett, Mandelbaum and
+Reiman 2002): the probability of abandoning, the service level (share of all contacts answered
+within the target time; abandoned contacts count as not answered) and the ASA of the answered
+contacts, at the Erlang C agents and at the fewest agents that meet the target under Erlang A.
+The headcount the gate checks stays the Erlang C one (it assumes nobody gives up: the cautious
+figure). Erlang A is computed exactly on the birth–death chain of the queue (no library for it is
+available): the stationary distribution by its product form, and for a contact that finds ``q``
+others waiting, the chance and time of being served from the tilted hypoexponential of the queue
+ahead (uniformisation). As patience grows without bound the figures converge to Erlang C.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from liveguard.errors import InvalidInput
 
@@ -34,6 +47,20 @@ class StaffingInput:
     interval_minutes: int = 30
     duration_minutes: int = 120
     profile: tuple[float, ...] = ()  # weight of each interval; empty: evenly
+    patience_seconds: float | None = None  # mean patience of a waiting contact (Erlang A)
+
+
+@dataclass(frozen=True, slots=True)
+class ErlangA:
+    """Erlang A figures for one interval at a number of agents."""
+
+    agents: int
+    waiting_probability: float
+    abandon_probability: float
+    service_level: float  # answered within the target time, over all contacts
+    asa_seconds: float  # mean wait of the answered contacts
+    mean_wait_seconds: float  # mean wait of all contacts (abandoned ones until they leave)
+    occupancy: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +78,8 @@ class IntervalStaffing:
     occupancy: float
     waiting_probability: float
     assigned_service_level: float | None  # what the assigned staff would achieve
+    erlang_a: ErlangA | None = None  # at the Erlang C agents (with abandonment)
+    erlang_a_agents: int | None = None  # fewest agents meeting the target under Erlang A
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +120,11 @@ def _check(i: StaffingInput) -> None:
             "profile",
             "时段权重须为非负数且不全为 0",
         ),
+        (
+            i.patience_seconds is not None and not 1 <= i.patience_seconds <= 3600,
+            "patience_seconds",
+            "平均耐心时长须在 1 秒到 1 小时之间",
+        ),
     ]
     for bad, field, message in problems:
         if bad:
@@ -116,6 +150,120 @@ def _weights(i: StaffingInput) -> list[float]:
         )
     total = sum(i.profile)
     return [w / total for w in i.profile]
+
+
+# Erlang A: the chain's tail is cut where a state's probability falls below e^-45 of the largest.
+_TAIL = 45.0
+_MAX_STATES = 400_000
+
+
+def _stationary(rate: float, mu: float, theta: float, agents: int) -> np.ndarray:
+    """Stationary distribution of the number of contacts in an M/M/n+M system."""
+    k = np.arange(1, agents + 1, dtype=float)
+    busy = np.concatenate(([0.0], np.cumsum(math.log(rate) - np.log(k * mu))))
+    chunks, last, j = [busy], busy[-1], 0
+    peak = float(busy.max())
+    while True:
+        q = np.arange(j + 1, j + 4097, dtype=float)
+        step = np.cumsum(math.log(rate) - np.log(agents * mu + q * theta)) + last
+        chunks.append(step)
+        peak = max(peak, float(step.max()))
+        last, j = float(step[-1]), j + 4096
+        shrinking = rate < agents * mu + j * theta
+        if (shrinking and last < peak - _TAIL) or agents + j >= _MAX_STATES:
+            break
+    logs = np.concatenate(chunks)
+    weights: np.ndarray = np.exp(logs - peak)
+    return weights / float(weights.sum())
+
+
+def _poisson_weights(mean: float, count: int) -> np.ndarray:
+    k = np.arange(count, dtype=float)
+    log_factorial = np.concatenate(([0.0], np.cumsum(np.log(k[1:]))))
+    return np.exp(k * math.log(mean) - mean - log_factorial) if mean > 0 else (k == 0) * 1.0
+
+
+def _answered_within(stage_rates: np.ndarray, t: float) -> np.ndarray:
+    """P(a sum of the first m+1 exponential stages ≤ t) for every m (uniformisation)."""
+    top = float(stage_rates.max())
+    mean = top * t
+    steps = int(mean + 12 * math.sqrt(mean) + 30)
+    size = min(len(stage_rates), steps)
+    rates = stage_rates[:size] / top
+    poisson = _poisson_weights(mean, steps + 1)
+    # u[m]: chance of having passed all stages of a contact with m stages left, after k jumps.
+    u = np.zeros(size + 1)
+    u[0] = 1.0
+    total = poisson[0] * u[1:]
+    for k in range(1, steps + 1):
+        u[1:] = rates * u[:-1] + (1 - rates) * u[1:]
+        total += poisson[k] * u[1:]
+    out = np.zeros(len(stage_rates))
+    out[:size] = np.minimum(total, 1.0)
+    return out
+
+
+def erlang_a(rate: float, aht: float, patience: float, agents: int, answer: float) -> ErlangA:
+    """Erlang A for ``rate`` contacts per second, handling ``aht`` s, mean patience ``patience`` s.
+
+    PASTA: an arriving contact sees the stationary state. Finding ``q`` waiting ahead, it waits
+    for ``q + 1`` departures from the queue's head at rates ``nμ + iθ`` (i = 0…q) and gives up
+    at rate ``θ``: it is served with probability ∏ r_i/(r_i+θ), and its wait given that is the
+    sum of exponentials with rates r_i+θ (exponential tilting by its own patience).
+    """
+    if rate <= 0:
+        return ErlangA(agents, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+    mu, theta = 1.0 / aht, 1.0 / patience
+    pi = _stationary(rate, mu, theta, agents)
+    waiting = pi[agents:]
+    q = np.arange(len(waiting), dtype=float)
+    ahead = agents * mu + q * theta  # r_q
+    tilted = ahead + theta  # r_q + θ
+    log_served = np.cumsum(np.log(ahead / tilted))
+    served = np.exp(log_served)
+    wait_served = served * np.cumsum(1.0 / tilted)
+    within = served * _answered_within(tilted, answer)
+    p_wait = float(waiting.sum())
+    p_abandon = float((waiting * -np.expm1(log_served)).sum())  # no cancellation when tiny
+    p_served = 1.0 - p_abandon
+    mean_wait = p_abandon / theta  # Little's law for the abandoning: θ·E[W] = P(abandon)
+    return ErlangA(
+        agents=agents,
+        waiting_probability=p_wait,
+        abandon_probability=p_abandon,
+        service_level=float(pi[:agents].sum() + (waiting * within).sum()),
+        asa_seconds=float((waiting * wait_served).sum() / p_served) if p_served else 0.0,
+        mean_wait_seconds=mean_wait,
+        occupancy=min(1.0, rate * p_served * aht / agents),
+    )
+
+
+def erlang_a_agents(
+    rate: float, aht: float, patience: float, answer: float, target: float, most: int
+) -> int:
+    """The fewest agents whose Erlang A service level meets ``target`` (searched from ``most``)."""
+    low, high = 1, max(1, most)
+    while erlang_a(rate, aht, patience, high, answer).service_level < target and high < 4 * most:
+        low, high = high + 1, high * 2
+    while low < high:
+        mid = (low + high) // 2
+        if erlang_a(rate, aht, patience, mid, answer).service_level >= target:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _rounded(a: ErlangA) -> ErlangA:
+    return ErlangA(
+        a.agents,
+        round(a.waiting_probability, 4),
+        round(a.abandon_probability, 4),
+        round(a.service_level, 4),
+        round(a.asa_seconds, 2),
+        round(a.mean_wait_seconds, 2),
+        round(a.occupancy, 4),
+    )
 
 
 def erlang_c_interval(
@@ -148,6 +296,14 @@ def erlang_c_interval(
     wait = float(need["waiting_probability"])
     intensity = float(queue.intensity)
     asa = wait * aht_min * 60 / (agents - intensity)
+    with_abandon, fewest = None, None
+    if i.patience_seconds is not None:
+        rate = contacts / (i.interval_minutes * 60)
+        aht = i.aht_seconds / i.concurrency
+        with_abandon = _rounded(erlang_a(rate, aht, i.patience_seconds, agents, i.answer_seconds))
+        fewest = erlang_a_agents(
+            rate, aht, i.patience_seconds, i.answer_seconds, i.service_level, agents
+        )
     return IntervalStaffing(
         index=index,
         start_minute=start,
@@ -160,6 +316,8 @@ def erlang_c_interval(
         occupancy=round(float(need["occupancy"]), 4),
         waiting_probability=round(wait, 4),
         assigned_service_level=_assigned_level(queue, intensity, i, assigned),
+        erlang_a=with_abandon,
+        erlang_a_agents=fewest,
     )
 
 

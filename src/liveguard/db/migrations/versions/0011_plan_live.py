@@ -25,6 +25,9 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("plan_session", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("went_live_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "plan_presentation",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -69,3 +72,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("plan_live_activity")
     op.drop_table("plan_presentation")
+    with op.batch_alter_table("plan_session", schema=None) as batch_op:
+        batch_op.drop_column("ended_at")
+        batch_op.drop_column("went_live_at")
