@@ -441,15 +441,16 @@ def review_queue(
 
 
 def alerts_after(
-    session: Session, room: registry.LiveRoom, since: datetime | None, limit: int = 50
+    session: Session, room: registry.LiveRoom, after: uuid.UUID | None, limit: int = 50
 ) -> list[Alert]:
-    """The room's alerts, newest first (those after ``since`` only, when given)."""
+    """The room's alerts, newest first (only those after the alert ``after``, when given).
+
+    Alert ids are UUIDv7, ordered by creation: the id of the newest alert seen is the cursor.
+    """
     stmt = select(Alert).where(Alert.room_id == room.id)
-    if since is not None:
-        stmt = stmt.where(Alert.created_at > since)
-    return list(
-        session.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit))
-    )
+    if after is not None:
+        stmt = stmt.where(Alert.id > after)
+    return list(session.scalars(stmt.order_by(Alert.id.desc()).limit(limit)))
 
 
 def dismissals(
