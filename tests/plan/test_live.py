@@ -22,6 +22,7 @@ from liveguard.screening.events import FindingsRecorded
 from liveguard.web.context import AppContext
 from tests.plan.conftest import Stage, staff
 from tests.plan.test_presenting import go_live
+from tests.web.helpers import csrf_of, log_in
 
 
 def order(
@@ -201,3 +202,38 @@ def test_the_report_needs_an_ended_session_and_compares_staffing_with_the_load(
     assert body["dashboard"]["complaints"] == 1
     assert body["peak_actual_headcount"] >= 1
     assert body["understaffed_intervals"] == []
+
+
+def test_the_console_dashboard_marks_presentations_and_polls(
+    ctx: AppContext, stage: Stage, client: TestClient
+) -> None:
+    live_id, product_id = live_with_activity(ctx, stage)
+    assert log_in(client, stage.world.staff_a.email).status_code == 200
+    page = client.get(f"/console/plan/sessions/{live_id}/live")
+    assert page.status_code == 200
+    assert 'hx-trigger="every 5s"' in page.text
+    assert "订单 3 笔" in page.text
+    assert "1 笔订单的商品不在本场商品清单中" in page.text
+    r = client.post(
+        f"/console/plan/sessions/{live_id}/present",
+        data={"csrf_token": csrf_of(page.text), "product_id": str(product_id)},
+    )
+    assert r.status_code == 200  # followed the redirect back to the dashboard
+    panel = client.get(f"/console/plan/sessions/{live_id}/live/panel")
+    assert panel.status_code == 200
+    assert panel.text.lstrip().startswith('<div id="live-panel"')
+    assert "尚未标记讲解商品" not in panel.text
+    bad = client.post(
+        f"/console/plan/sessions/{live_id}/present",
+        data={"csrf_token": csrf_of(page.text), "product_id": "nonsense"},
+    )
+    assert bad.status_code == 422
+    assert client.get(f"/console/plan/sessions/{live_id}/report").status_code == 409
+    a = staff(ctx, stage.world.staff_a, "merchant_staff")
+    with ctx.db.unit_of_work() as uow:
+        live = plan.get_session(uow.session, a, live_id)
+        plan.transition(uow.session, live, "end", by=a, now=ctx.clock.now(), cipher=ctx.cipher)
+        uow.commit()
+    report = client.get(f"/console/plan/sessions/{live_id}/report")
+    assert report.status_code == 200
+    assert "按实际咨询最多需要" in report.text

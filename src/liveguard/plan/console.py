@@ -22,7 +22,8 @@ from liveguard import registry
 from liveguard.access import Principal
 from liveguard.clock import CHINA_TZ
 from liveguard.errors import InvalidInput, LiveguardError
-from liveguard.plan import gate, plans, rules, service
+from liveguard.plan import gate, plans, presenting, rules, service
+from liveguard.plan import live as live_mod
 from liveguard.plan.models import LiveSession
 from liveguard.web.console import ConsoleText, console_router, render
 from liveguard.web.context import NavItem, Tile
@@ -67,6 +68,7 @@ LABELS = {
     "emergency_phone": "应急电话",
     "reason": "理由",
     "action": "操作",
+    "product_id": "商品",
 }
 router = console_router(labels=LABELS)
 Text = Annotated[ConsoleText, Form(max_length=5000)]
@@ -526,3 +528,103 @@ def transition(
         return gate.transition(s, live, action, by=ident.principal, now=now, cipher=ctx.cipher)
 
     return _act(request, live, ident, uow, ctx, run)
+
+
+# ----------------------------------------------------------------------------- during and after
+
+
+def _live_page(
+    request: Request,
+    ident: ConsoleUserDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    live: LiveSession,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "plan/live.html",
+        ident=ident,
+        live=live,
+        board=live_mod.dashboard(uow.session, live),
+        products=service.products_of(uow.session, live),
+        can_present=presenting.may_present(ident.principal, live),
+        now=ctx.clock.now(),
+        error=error,
+        status_code=status_code,
+        **NAMES,
+    )
+
+
+@router.get("/plan/sessions/{session_id}/live")
+def live_page(
+    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+) -> Response:
+    """The live dashboard: sales vs stock, CS load vs plan, refunds, complaints, findings."""
+    live = service.get_session(uow.session, ident.principal, session_id)
+    return _live_page(request, ident, uow, ctx, live)
+
+
+@router.get("/plan/sessions/{session_id}/live/panel")
+def live_panel(
+    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+) -> Response:
+    """The dashboard's figures alone (HTMX polls this every few seconds)."""
+    live = service.get_session(uow.session, ident.principal, session_id)
+    return render(
+        request,
+        "plan/_live_panel.html",
+        ident=ident,
+        live=live,
+        board=live_mod.dashboard(uow.session, live),
+        now=ctx.clock.now(),
+        **NAMES,
+    )
+
+
+@router.post("/plan/sessions/{session_id}/present")
+def mark_presenting(
+    request: Request,
+    live: SessionDep,
+    ident: ConsoleUserDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    product_id: Annotated[ConsoleText, Form(max_length=40)],
+) -> Response:
+    """Mark "now presenting" a product of the line-up (kept as evidence)."""
+    session_id = live.id
+    try:
+        product = service.get_product(uow.session, live, _uuid(product_id, "商品"))
+        presenting.mark_presenting(
+            uow.session, live, product, by=ident.principal, now=ctx.clock.now()
+        )
+    except LiveguardError as exc:
+        if exc.status not in (404, 409, 422):
+            raise
+        uow.session.rollback()
+        live = service.get_session(uow.session, ident.principal, session_id)
+        status = 422 if exc.status == 404 else exc.status
+        return _live_page(request, ident, uow, ctx, live, error=exc.message, status_code=status)
+    uow.commit()
+    return RedirectResponse(f"/console/plan/sessions/{session_id}/live", status_code=303)
+
+
+@router.get("/plan/sessions/{session_id}/report")
+def report_page(
+    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+) -> Response:
+    """The end-of-session report (after the session ended)."""
+    live = service.get_session(uow.session, ident.principal, session_id)
+    result = live_mod.report(uow.session, live)
+    return render(
+        request,
+        "plan/report.html",
+        ident=ident,
+        live=live,
+        result=result,
+        board=result.dashboard,
+        now=ctx.clock.now(),
+        **NAMES,
+    )
