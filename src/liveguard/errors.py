@@ -10,6 +10,7 @@
     │   └── InvalidCredentials          401  auth.invalid_credentials
     ├── AccountLocked                   423  auth.locked
     ├── PermissionDenied                403  auth.forbidden
+    ├── RateLimited                     429  <domain>.too_many_*  try again later
     └── ServiceUnavailable              503  liveguard.unavailable
 
 Every error carries a stable ``code`` (``"complaint.already_closed"``), a Chinese message for
@@ -94,6 +95,14 @@ class PermissionDenied(LiveguardError):
     status = 403
     default_code = "auth.forbidden"
     title = "无权执行此操作"
+
+
+class RateLimited(LiveguardError):
+    """Too many attempts in a short time (one-time codes, reports): try again later."""
+
+    status = 429
+    default_code = "liveguard.too_many_requests"
+    title = "请求过于频繁"
 
 
 class ServiceUnavailable(LiveguardError):

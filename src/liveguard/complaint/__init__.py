@@ -4,5 +4,6 @@ Other domains import only from here.
 """
 
 from liveguard.complaint.events import ComplaintFiled
+from liveguard.complaint.permissions import GRANTS
 
-__all__ = ["ComplaintFiled"]
+__all__ = ["GRANTS", "ComplaintFiled"]

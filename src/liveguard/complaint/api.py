@@ -1,0 +1,406 @@
+"""Complaint API: platforms and CS agents file, handlers work the queue; consumers file without an
+account (phone and one-time code) and follow, answer and rate their complaints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from liveguard.access import Principal
+from liveguard.complaint import emergency, flows, portal, service
+from liveguard.complaint import workflow as wf
+from liveguard.complaint.deps import ClocksDep, clocks_of, code_rules_of, code_sender_of
+from liveguard.complaint.models import Complaint
+from liveguard.complaint.schemas import (
+    ClockRead,
+    ComplaintCreate,
+    ComplaintDetail,
+    ComplaintPage,
+    ComplaintRead,
+    EmergencyAction,
+    EmergencyRead,
+    StepCreate,
+    StepRead,
+)
+from liveguard.errors import InvalidInput, PermissionDenied
+from liveguard.web.context import AppContext
+from liveguard.web.deps import CtxDep, PageDep, PrincipalDep, UowDep
+from liveguard.web.types import PlainText
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+emergencies = APIRouter(prefix="/emergencies", tags=["complaints"])
+consumer = APIRouter(prefix="/complaint-portal", tags=["complaints"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "不存在，或不可见"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "状态不允许（problem 中的 allowed 列出可执行的下一步）"}
+}
+PORTAL_HEADER = "X-Complaint-Portal"
+
+
+def complaint_fields(
+    c: Complaint, ctx: AppContext, *, actions: list[str], full_phone: bool
+) -> dict[str, Any]:
+    """A complaint's fields with its clocks, the reader's actions and the phone (masked or not)."""
+    data = {n: getattr(c, n) for n in ComplaintRead.model_fields if hasattr(c, n)}
+    data["phone"] = service.phone_of(ctx.cipher, c, full=full_phone)
+    data["clocks"] = [
+        ClockRead(
+            step=k.step.value,
+            started_at=k.started_at,
+            due_at=k.due_at,
+            done_at=k.done_at,
+            remaining_seconds=int(k.remaining.total_seconds()),
+            paused=k.paused,
+            overdue=k.overdue,
+            late=k.late,
+        )
+        for k in service.clocks_of(c, clocks_of(ctx), ctx.clock.now())
+    ]
+    data["actions"] = actions
+    return data
+
+
+def staff_actions(c: Complaint, principal: Principal) -> list[str]:
+    """The actions the staff reader may take now."""
+    try:
+        party = service.party_of(principal, c)
+    except PermissionDenied:  # readers who cannot act (regulators) see none
+        return []
+    return [a.value for a in wf.allowed_actions(service.state_of(c), party)]
+
+
+def read(c: Complaint, principal: Principal, ctx: AppContext) -> ComplaintRead:
+    """The API view of a complaint for staff."""
+    return ComplaintRead(
+        **complaint_fields(
+            c,
+            ctx,
+            actions=staff_actions(c, principal),
+            full_phone=service.may_see_phone(principal),
+        )
+    )
+
+
+def valid_complaint(complaint_id: uuid.UUID, uow: UowDep, principal: PrincipalDep) -> Complaint:
+    """The complaint in the path, if the caller may read it."""
+    return service.get_complaint(uow.session, principal, complaint_id)
+
+
+ComplaintDep = Annotated[Complaint, Depends(valid_complaint)]
+
+
+def _intake(body: ComplaintCreate, request_id: str | None) -> service.Intake:
+    return service.Intake(
+        merchant_id=body.merchant_id,
+        live_side_id=body.live_side_id,
+        category=body.category,
+        title=body.title,
+        description=body.description,
+        demand=body.demand,
+        phone=body.phone,
+        order_ref=body.order_ref,
+        live_session_id=body.live_session_id,
+        room_id=body.room_id,
+        product_id=body.product_id,
+        serious=body.serious,
+        public_opinion=body.public_opinion,
+        client_request_id=body.client_request_id or request_id,
+    )
+
+
+IdempotencyKey = Annotated[
+    str | None, Header(min_length=8, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$")
+]
+
+
+@router.post(
+    "",
+    response_model=ComplaintRead,
+    status_code=201,
+    responses={200: {"description": "同一请求号已受理过：返回原投诉"}},
+    summary="录入投诉（客服、平台接口）",
+)
+def file_complaint(
+    body: ComplaintCreate,
+    uow: UowDep,
+    principal: PrincipalDep,
+    ctx: CtxDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ComplaintRead:
+    """File a complaint on a consumer's behalf; the same request id returns the first one."""
+    access = principal.require("complaint.file")
+    if not (access.all or service.is_platform(principal) or body.merchant_id in access.tenants):
+        raise PermissionDenied(details={"action": "complaint.file"})
+    channel = "api" if principal.kind == "token" else "cs_agent"
+    complaint, created = flows.file(
+        uow.session,
+        _intake(body, idempotency_key),
+        channel=channel,
+        by_label=principal.label,
+        actor=principal,
+        cipher=ctx.cipher,
+        clocks=clocks_of(ctx),
+        threshold=ctx.settings.complaint.emergency_threshold,
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    if not created:
+        response.status_code = 200
+    return read(complaint, principal, ctx)
+
+
+@router.get("", response_model=ComplaintPage, summary="投诉队列（按期限排序）")
+def list_complaints(
+    uow: UowDep,
+    principal: PrincipalDep,
+    ctx: CtxDep,
+    paging: PageDep,
+    status: Annotated[list[wf.Status] | None, Query()] = None,
+    open_only: Annotated[bool, Query(alias="open")] = True,
+) -> ComplaintPage:
+    """Complaints the caller may read, the soonest deadline first."""
+    principal.require("complaint.read")
+    rows, total = service.list_queue(
+        uow.session,
+        principal,
+        statuses=[s.value for s in status] if status else None,
+        open_only=open_only,
+        page=paging.page,
+        per_page=paging.per_page,
+    )
+    items = [read(c, principal, ctx) for c in rows]
+    return ComplaintPage(items=items, total=total, page=paging.page, per_page=paging.per_page)
+
+
+@router.get("/{complaint_id}", response_model=ComplaintDetail, responses=NOT_FOUND)
+def get_complaint(
+    complaint: ComplaintDep, uow: UowDep, principal: PrincipalDep, ctx: CtxDep
+) -> ComplaintDetail:
+    """One complaint with its clocks and full timeline."""
+    timeline = [StepRead.model_validate(s) for s in service.history(uow.session, complaint)]
+    return ComplaintDetail(**read(complaint, principal, ctx).model_dump(), timeline=timeline)
+
+
+def _step_input(body: StepCreate) -> service.StepInput:
+    return service.StepInput(
+        action=body.action,
+        note=body.note,
+        evidence=tuple(body.evidence),
+        responsibility=body.responsibility,
+        remedies=tuple(body.remedies),
+        referral=body.referral,
+        rating=body.rating,
+    )
+
+
+@router.post(
+    "/{complaint_id}/steps", response_model=ComplaintRead, responses={**NOT_FOUND, **CONFLICT}
+)
+def step_complaint(
+    complaint: ComplaintDep,
+    body: StepCreate,
+    uow: UowDep,
+    principal: PrincipalDep,
+    ctx: CtxDep,
+    clocks: ClocksDep,
+) -> ComplaintRead:
+    """Take one step; an action the case cannot take now answers 409 with the allowed ones."""
+    flows.step(
+        uow.session, principal, complaint, _step_input(body), clocks=clocks, now=ctx.clock.now()
+    )
+    uow.commit()
+    return read(complaint, principal, ctx)
+
+
+# ------------------------------------------------------------------------------- emergencies
+
+
+@emergencies.get("", response_model=list[EmergencyRead], summary="应急事件")
+def list_emergencies(uow: UowDep, principal: PrincipalDep, paging: PageDep) -> list[EmergencyRead]:
+    """Emergencies, open ones first (platform supervisors)."""
+    rows, _ = emergency.list_emergencies(
+        uow.session, principal, page=paging.page, per_page=paging.per_page
+    )
+    return [EmergencyRead.model_validate(e) for e in rows]
+
+
+@emergencies.post(
+    "/{emergency_id}/actions",
+    response_model=EmergencyRead,
+    responses={**NOT_FOUND, **CONFLICT},
+)
+def act_on_emergency(
+    emergency_id: uuid.UUID,
+    body: EmergencyAction,
+    uow: UowDep,
+    principal: PrincipalDep,
+    ctx: CtxDep,
+) -> EmergencyRead:
+    """Record an action, name the owner, or close with the post-mortem."""
+    e = emergency.get_emergency(uow.session, principal, emergency_id)
+    now = ctx.clock.now()
+    if body.kind == "action":
+        emergency.record_action(uow.session, principal, e, body.text, now=now)
+    elif body.kind == "owner":
+        emergency.assign_owner(uow.session, principal, e, body.text, now=now)
+    else:
+        emergency.close_emergency(uow.session, principal, e, body.text, now=now)
+    uow.commit()
+    return EmergencyRead.model_validate(e)
+
+
+# ----------------------------------------------------------------------- consumer portal (API)
+
+
+class CodeRequest(BaseModel):
+    """A phone number to send a one-time code to."""
+
+    model_config = ConfigDict(extra="forbid")
+    phone: Annotated[str, Field(min_length=11, max_length=20)]
+
+
+class CodeCheck(CodeRequest):
+    """The phone and the code received."""
+
+    code: Annotated[str, Field(min_length=6, max_length=6, pattern=r"^\d{6}$")]
+
+
+class PortalToken(BaseModel):
+    """The portal secret: send it back in the X-Complaint-Portal header."""
+
+    token: str
+    expires_in: int
+
+
+class PortalComplaintCreate(BaseModel):
+    """What a consumer files from the portal."""
+
+    model_config = ConfigDict(extra="forbid")
+    merchant_id: uuid.UUID
+    category: Annotated[str, Field(max_length=30)]
+    title: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    description: Annotated[PlainText, Field(max_length=5000)] = ""
+    demand: Annotated[PlainText, Field(max_length=2000)] = ""
+    order_ref: Annotated[str | None, Field(max_length=64)] = None
+    room_id: Annotated[str | None, Field(max_length=64)] = None
+    client_request_id: Annotated[
+        str | None, Field(min_length=8, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    ] = None
+
+
+def portal_session(
+    uow: UowDep, ctx: CtxDep, token: Annotated[str | None, Header(alias=PORTAL_HEADER)] = None
+) -> portal.Portal:
+    """The verified consumer of the portal header."""
+    return portal.portal_of(uow.session, token, cipher=ctx.cipher, now=ctx.clock.now())
+
+
+PortalDep = Annotated[portal.Portal, Depends(portal_session)]
+
+
+def consumer_read(c: Complaint, ctx: AppContext) -> ComplaintRead:
+    """The consumer's view: their own phone in full, the consumer's actions."""
+    actions = [a.value for a in wf.allowed_actions(service.state_of(c), wf.Party.CONSUMER)]
+    return ComplaintRead(**complaint_fields(c, ctx, actions=actions, full_phone=False))
+
+
+@consumer.post("/codes", status_code=202, summary="获取验证码（无需账号）")
+def send_code(body: CodeRequest, uow: UowDep, ctx: CtxDep) -> dict[str, str]:
+    """Send a one-time code to the phone (rate limited per phone)."""
+    portal.send_code(
+        uow.session,
+        body.phone,
+        cipher=ctx.cipher,
+        sender=code_sender_of(ctx),
+        code_rules=code_rules_of(ctx),
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    return {"status": "sent"}
+
+
+@consumer.post("/sessions", response_model=PortalToken, summary="验证验证码")
+def check_code(body: CodeCheck, uow: UowDep, ctx: CtxDep) -> PortalToken:
+    """Verify the code; the answer's token opens the portal for two hours."""
+    verified = portal.check_code(
+        uow.session,
+        body.phone,
+        body.code,
+        cipher=ctx.cipher,
+        code_rules=code_rules_of(ctx),
+        now=ctx.clock.now(),
+    )
+    uow.commit()  # a failed attempt counts even though the answer is an error
+    if verified is None or verified.secret is None:
+        raise InvalidInput("验证码错误或已过期", code="complaint.wrong_code")
+    return PortalToken(token=verified.secret, expires_in=portal.SESSION_HOURS * 3600)
+
+
+@consumer.post("/complaints", response_model=ComplaintRead, status_code=201, summary="消费者投诉")
+def portal_file(
+    body: PortalComplaintCreate,
+    me: PortalDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    response: Response,
+    clocks: ClocksDep,
+) -> ComplaintRead:
+    """File a complaint as the verified consumer (idempotent by client request id)."""
+    complaint, created = flows.file(
+        uow.session,
+        service.Intake(
+            merchant_id=body.merchant_id,
+            category=body.category,
+            title=body.title,
+            description=body.description,
+            demand=body.demand,
+            phone=me.phone,
+            order_ref=body.order_ref or None,
+            room_id=body.room_id or None,
+            client_request_id=body.client_request_id,
+        ),
+        channel="portal",
+        by_label=portal.label_of(me),
+        actor=None,
+        cipher=ctx.cipher,
+        clocks=clocks,
+        threshold=ctx.settings.complaint.emergency_threshold,
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    if not created:
+        response.status_code = 200
+    return consumer_read(complaint, ctx)
+
+
+@consumer.get("/complaints", response_model=list[ComplaintRead], summary="我的投诉")
+def portal_list(me: PortalDep, uow: UowDep, ctx: CtxDep) -> list[ComplaintRead]:
+    """The consumer's complaints with status and deadlines."""
+    return [consumer_read(c, ctx) for c in portal.my_complaints(uow.session, me)]
+
+
+@consumer.post(
+    "/complaints/{complaint_id}/steps",
+    response_model=ComplaintRead,
+    responses={**NOT_FOUND, **CONFLICT},
+)
+def portal_step(
+    complaint_id: uuid.UUID,
+    body: StepCreate,
+    me: PortalDep,
+    uow: UowDep,
+    ctx: CtxDep,
+    clocks: ClocksDep,
+) -> ComplaintRead:
+    """The consumer's step: reply, ask the platform to intervene, close, re-open, rate."""
+    c = portal.get_mine(uow.session, me, complaint_id)
+    flows.consumer_step(uow.session, me, c, _step_input(body), clocks=clocks, now=ctx.clock.now())
+    uow.commit()
+    return consumer_read(c, ctx)
+
+
+ROUTERS = (router, emergencies, consumer)

@@ -1,0 +1,80 @@
+"""Pure complaint rules: categories, which are serious, phone numbers, near-duplicate text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from liveguard.errors import InvalidInput
+
+CATEGORIES: dict[str, str] = {
+    "quality": "商品质量",
+    "not_as_shown": "货不对板（与直播展示不符）",
+    "false_advertising": "虚假宣传",
+    "delivery": "物流配送",
+    "after_sales": "售后服务",
+    "price": "价格与优惠",
+    "service": "服务态度",
+    "privacy": "个人信息",
+    "compensation": "赔偿诉求",
+    "broken_promise": "未履行承诺",
+    "safety": "人身财产安全",
+    "other": "其他",
+}
+# 5.3.2 e and 5.3.3 g: compensation demands, broken promises and safety need both sides.
+SERIOUS = frozenset({"compensation", "broken_promise", "safety"})
+CHANNELS: dict[str, str] = {
+    "portal": "消费者自助",
+    "cs_agent": "客服代录",
+    "api": "平台接口",
+    "aftersales": "售后拒绝转投诉",
+}
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+DUPLICATE_THRESHOLD = 0.6
+SHINGLE = 3
+
+
+def check_category(category: str) -> str:
+    """The category, if known (InvalidInput otherwise)."""
+    if category not in CATEGORIES:
+        raise InvalidInput(f"未知的投诉类别：{category}", code="complaint.invalid_category")
+    return category
+
+
+def is_serious(category: str, flagged: bool = False) -> bool:
+    """A serious case: a serious category, or flagged so at intake."""
+    return flagged or category in SERIOUS
+
+
+def normalise_phone(phone: str) -> str:
+    """An 11-digit mainland mobile number without spaces, dashes or +86 (InvalidInput if not)."""
+    digits = re.sub(r"[\s\-()]", "", phone.strip())
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not _MOBILE.match(digits):
+        raise InvalidInput("请输入 11 位手机号码", code="complaint.invalid_phone")
+    return digits
+
+
+def normalise_text(text: str) -> str:
+    """Text for comparison: NFKC, lower case, no whitespace or punctuation."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def shingles(text: str, size: int = SHINGLE) -> frozenset[str]:
+    """Character n-grams of the normalised text (Chinese has no spaces to split words on)."""
+    norm = normalise_text(text)
+    if len(norm) <= size:
+        return frozenset({norm}) if norm else frozenset()
+    return frozenset(norm[i : i + size] for i in range(len(norm) - size + 1))
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' shingles (0 … 1)."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
