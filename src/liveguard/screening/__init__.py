@@ -10,6 +10,7 @@ with its action policy, evidence records, the review queue and the live-room mon
 Other domains import only from here.
 """
 
+from liveguard.screening.claims import build_services, check_claim
 from liveguard.screening.engine import Engine, Finding, default_engine
 from liveguard.screening.events import FindingsRecorded, MessagesReceived
 from liveguard.screening.facts import FactSheet, check_facts
@@ -17,6 +18,7 @@ from liveguard.screening.lexicon import CATEGORIES, Lexicon, load_default, parse
 from liveguard.screening.models import Finding as StoredFinding
 from liveguard.screening.models import Message
 from liveguard.screening.permissions import GRANTS
+from liveguard.screening.service import count_findings, ingest_lines, replay_target
 
 __all__ = [
     "CATEGORIES",
@@ -29,8 +31,13 @@ __all__ = [
     "Message",
     "MessagesReceived",
     "StoredFinding",
+    "build_services",
+    "check_claim",
     "check_facts",
+    "count_findings",
     "default_engine",
+    "ingest_lines",
     "load_default",
     "parse_lexicon",
+    "replay_target",
 ]

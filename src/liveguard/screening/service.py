@@ -637,3 +637,52 @@ def set_policy(
         detail={"actions": row.actions},
     )
     return row
+
+
+# ----------------------------------------------------------------------------- replay
+
+
+def replay_target(
+    session: Session, principal: Principal, external_id: str
+) -> tuple[uuid.UUID, uuid.UUID, str, uuid.UUID | None] | None:
+    """A room by its platform room number, with the session a replay belongs to.
+
+    That is the session on air, else the room's latest scheduled one (a demo replay of a
+    planned session), else none.
+    """
+    room = session.scalars(
+        visible_rooms(principal, "screening.ingest").where(LiveRoom.external_id == external_id)
+    ).first()
+    if room is None:
+        return None
+    live = current_session(session, room.id) or session.scalars(
+        select(plan.LiveSession)
+        .where(plan.LiveSession.room_id == room.id)
+        .order_by(plan.LiveSession.scheduled_start.desc())
+    ).first()
+    return room.id, room.tenant_id, room.name, live.id if live is not None else None
+
+
+def ingest_lines(
+    session: Session,
+    principal: Principal,
+    room_id: uuid.UUID,
+    body: bytes,
+    *,
+    now: datetime,
+    live_session_id: uuid.UUID | None = None,
+) -> Accepted:
+    """Ingest an NDJSON batch into a room the principal may feed (the HTTP path without HTTP)."""
+    room = get_room(session, principal, room_id, "screening.ingest")
+    return ingest(session, principal, room, body, now=now, live_session_id=live_session_id)
+
+
+def count_findings(session: Session, tenant_id: uuid.UUID, message_ids: list[str]) -> int:
+    """How many findings the given messages of a tenant have (after they were screened)."""
+    stmt = (
+        select(func.count())
+        .select_from(Finding)
+        .join(Message, Message.id == Finding.message_row_id)
+        .where(Message.tenant_id == tenant_id, Message.message_id.in_(message_ids))
+    )
+    return session.scalar(stmt) or 0
