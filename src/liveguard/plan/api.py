@@ -30,7 +30,7 @@ from liveguard.plan.schemas import (
     StatusField,
     TransitionCreate,
 )
-from liveguard.web.deps import CipherDep, ClockDep, PageDep, PrincipalDep, UowDep
+from liveguard.web.deps import CipherDep, ClockDep, CtxDep, PageDep, PrincipalDep, UowDep
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -146,13 +146,23 @@ def list_products(live: SessionDep, uow: UowDep) -> list[ProductRead]:
     responses=NOT_FOUND,
 )
 def add_product(
-    live: SessionDep, body: ProductCreate, uow: UowDep, principal: PrincipalDep, clock: ClockDep
+    live: SessionDep,
+    body: ProductCreate,
+    uow: UowDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    ctx: CtxDep,
 ) -> ProductRead:
-    """Put a product with its fact sheet on the line-up."""
+    """Put a product with its fact sheet on the line-up (claims checked by the screening rules)."""
     values = body.model_dump()
     values["claims"] = tuple(values["claims"])
     product = service.add_product(
-        uow.session, live, rules.ProductFacts(**values), by=principal, now=clock.now()
+        uow.session,
+        live,
+        rules.ProductFacts(**values),
+        by=principal,
+        now=clock.now(),
+        claim_checker=ctx.services.get(service.CLAIM_CHECKER),
     )
     uow.commit()
     return product_read(product)

@@ -392,7 +392,14 @@ def add_product(
             exclusion=exclusion or None,
             claims=tuple(c.strip() for c in claims.splitlines() if c.strip()),
         )
-        return service.add_product(s, live, facts, by=ident.principal, now=now)
+        return service.add_product(
+            s,
+            live,
+            facts,
+            by=ident.principal,
+            now=now,
+            claim_checker=ctx.services.get(service.CLAIM_CHECKER),
+        )
 
     return _act(request, live, ident, uow, ctx, run)
 

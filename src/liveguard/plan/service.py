@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -249,6 +250,26 @@ def audit_session(
 
 # ----------------------------------------------------------------------------- products
 
+# Claims are checked by the screening lexicon when bootstrap provides it in ``ctx.services``
+# (plan sits below screening and cannot import it): (claim, category) → problems, each naming
+# the rule and its legal basis.
+ClaimChecker = Callable[[str, str], list[str]]
+CLAIM_CHECKER = "screening.claim_checker"
+
+
+def check_claims(facts: rules.ProductFacts, checker: ClaimChecker | None) -> None:
+    """InvalidInput for the first claim with banned wording (广告法 第九、十六、十七条)."""
+    if checker is None:
+        return
+    for claim in facts.claims:
+        problems = checker(claim, facts.category)
+        if problems:
+            raise InvalidInput(
+                f"宣传用语“{claim}”不能使用：{'；'.join(problems)}",
+                code="plan.banned_claim",
+                details={"field": "claims", "claim": claim, "problems": problems},
+            )
+
 
 def product_facts(p: Product) -> rules.ProductFacts:
     """The pure fact sheet of a stored product."""
@@ -259,9 +280,18 @@ def product_facts(p: Product) -> rules.ProductFacts:
 
 
 def add_product(
-    session: Session, live: LiveSession, facts: rules.ProductFacts, *, by: Principal, now: datetime
+    session: Session,
+    live: LiveSession,
+    facts: rules.ProductFacts,
+    *,
+    by: Principal,
+    now: datetime,
+    claim_checker: ClaimChecker | None = None,
 ) -> Product:
-    """Put a product with its fact sheet on the line-up (售后 5.1.1; 营销 6.1)."""
+    """Put a product with its fact sheet on the line-up (售后 5.1.1; 营销 6.1).
+
+    With ``claim_checker`` (the screening lexicon), claims with banned wording are refused.
+    """
     require(by, "plan.manage", live.tenant_id)
     if live.status not in ("draft", "planned"):
         raise InvalidInput("只有草稿或已排期的场次可以调整商品", code="plan.lineup_locked")
@@ -278,6 +308,7 @@ def add_product(
         }
     )
     rules.check_product(facts, session_start=china_day(live.scheduled_start))
+    check_claims(facts, claim_checker)
     values = {f.name: getattr(facts, f.name) for f in fields(rules.ProductFacts)}
     values["claims"] = list(facts.claims)
     product = Product(
