@@ -79,7 +79,7 @@ def read(c: Complaint, principal: Principal, ctx: AppContext) -> ComplaintRead:
             c,
             ctx,
             actions=staff_actions(c, principal),
-            full_phone=service.may_see_phone(principal),
+            full_phone=service.may_see_phone(principal, c),
         )
     )
 
