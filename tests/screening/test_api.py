@@ -67,7 +67,9 @@ def test_websocket_feed(client: TestClient, rooms: Rooms) -> None:
     token = rooms.world.staff_a.token
     url = f"/api/v1/screening/rooms/{rooms.room_a}/ws?token={token}"
     with client.websocket_connect(url) as ws:
-        ws.send_text(ndjson({"message_id": "w1", "source": "comment", "text": "加V信 abc12345"}).decode())
+        ws.send_text(
+            ndjson({"message_id": "w1", "source": "comment", "text": "加V信 abc12345"}).decode()
+        )
         assert ws.receive_json()["accepted"] == 1
         ws.send_text("not json")
         answer = ws.receive_json()
@@ -97,7 +99,9 @@ def test_lexicon_versions_import_export_publish_try(client: TestClient, rooms: R
         "patterns": ["丑八怪"],
     }
     r = client.put(
-        f"/api/v1/screening/lexicon/versions/{number}/rules/insult.丑八怪", json=rule, headers=officer
+        f"/api/v1/screening/lexicon/versions/{number}/rules/insult.丑八怪",
+        json=rule,
+        headers=officer,
     )
     assert r.status_code == 200, r.text
     tried = client.post(
@@ -108,13 +112,19 @@ def test_lexicon_versions_import_export_publish_try(client: TestClient, rooms: R
     assert [(f["rule"], f["matched"], f["basis"]) for f in tried["findings"]] == [
         ("insult.丑八怪", "丑八怪", "直播营销服务规范 7.3.2.2 h")
     ]
-    assert client.post(
-        f"/api/v1/screening/lexicon/versions/{number}/publish", headers=rooms.world.staff_a.headers
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/screening/lexicon/versions/{number}/publish",
+            headers=rooms.world.staff_a.headers,
+        ).status_code
+        == 403
+    )
     r = client.post(f"/api/v1/screening/lexicon/versions/{number}/publish", headers=officer)
     assert r.json()["status"] == "active"
     active = client.post(
-        "/api/v1/screening/lexicon/try", json={"text": "丑八怪", "source": "comment"}, headers=officer
+        "/api/v1/screening/lexicon/try",
+        json={"text": "丑八怪", "source": "comment"},
+        headers=officer,
     ).json()
     assert active["version"] == number
     bad = client.post("/api/v1/screening/lexicon/versions", json={"format": 1}, headers=officer)

@@ -1,4 +1,4 @@
-"""Screening console: the monitor (page, server-sent events, review forms), lexicon pages, policy."""
+"""Screening console: the monitor (page, server-sent events, review forms), lexicon, policy."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def test_monitor_streams_findings_and_reviews(client: TestClient, rooms: Rooms) 
 def test_merchant_sees_only_own_rooms(client: TestClient, rooms: Rooms) -> None:
     log_in(client, rooms.world.staff_b.email)
     assert client.get(f"/console/screening/rooms/{rooms.room_a}").status_code == 404
-    assert client.get(f"/console/screening/rooms/{rooms.room_a}/events?seconds=0").status_code == 404
+    assert (
+        client.get(f"/console/screening/rooms/{rooms.room_a}/events?seconds=0").status_code == 404
+    )
     listing = client.get("/console/screening/rooms").text
     assert str(rooms.room_b) in listing
     assert str(rooms.room_a) not in listing

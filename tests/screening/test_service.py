@@ -13,9 +13,12 @@ from liveguard.access import Principal
 from liveguard.bus.memory import decode
 from liveguard.db.outbox import OutboxMessage
 from liveguard.errors import Conflict, InvalidInput
+from liveguard.evidence.models import EvidenceRecord
+from liveguard.registry.models import Violation
 from liveguard.screening import handlers, service, store
 from liveguard.screening.models import Alert, Finding, Message
 from liveguard.web.context import AppContext
+from tests.plan.conftest import staff
 from tests.screening.conftest import Rooms
 
 
@@ -76,18 +79,21 @@ def test_batch_is_one_event_screened_after_commit(
     assert kinds.count("screening.messages_received") == 1
     rows = {m.message_id: (m, f) for m, f in stored(ctx, rooms.room_a)}
     assert set(rows) == {"c1", "c2", "s1", "s2"}
-    assert rows["c1"][1] == [] and rows["s2"][1] == []  # benign look-alikes stay clean
+    assert rows["c1"][1] == []  # benign look-alikes stay clean
+    assert rows["s2"][1] == []
     c2, c2_findings = rows["c2"]
     assert {f.category for f in c2_findings} == {"off_platform_trade"}
     assert c2.visibility == "hidden"  # a high-severity comment is hidden at once
     assert c2.text[c2_findings[0].start : c2_findings[0].end] == c2_findings[0].matched
     s1, s1_findings = rows["s1"]
     assert "absolute_term" in {f.category for f in s1_findings}
-    assert s1.host_party_id == rooms.host_a and s1.offset_ms == 5000
+    assert s1.host_party_id == rooms.host_a
+    assert s1.offset_ms == 5000
     assert all("warn_host" in f.actions for f in s1_findings if f.severity == "high")
     with ctx.db.session() as s:
         alerts = list(s.scalars(select(Alert.kind).where(Alert.room_id == rooms.room_a)))
-    assert "alert_officer" in alerts and "warn_host" in alerts
+    assert "alert_officer" in alerts
+    assert "warn_host" in alerts
 
 
 def test_every_message_and_finding_is_evidence(
@@ -100,7 +106,7 @@ def test_every_message_and_finding_is_evidence(
                 OutboxMessage.kind.like("screening.%")
             )
         ).all()
-    payloads = {kind: payload for kind, payload in rows}
+    payloads = dict(rows)
     speech = payloads["screening.speech_screened"]
     assert speech["room_id"] == str(rooms.room_a)
     assert speech["live_session_id"] == str(rooms.session_a)
@@ -111,9 +117,8 @@ def test_every_message_and_finding_is_evidence(
         "c2",
     }
     found = payloads["screening.findings_recorded"]
-    assert found["counts"]["off_platform_trade"] >= 1 and found["severe"] >= 1
-    from liveguard.evidence.models import EvidenceRecord
-
+    assert found["counts"]["off_platform_trade"] >= 1
+    assert found["severe"] >= 1
     with ctx.db.session() as s:
         kinds = set(s.scalars(select(EvidenceRecord.kind)))
     assert {"live_speech", "live_comment", "finding"} <= kinds
@@ -174,8 +179,6 @@ def test_bad_lines_get_their_own_errors(ctx: AppContext, rooms: Rooms, system: P
 
 
 def test_merchants_cannot_feed_or_see_other_rooms(ctx: AppContext, rooms: Rooms) -> None:
-    from tests.plan.conftest import staff
-
     staff_b = staff(ctx, rooms.world.staff_b, "merchant_staff")
     with ctx.db.unit_of_work() as uow, pytest.raises(Exception, match="直播间不存在"):
         service.get_room(uow.session, staff_b, rooms.room_a, "screening.ingest")
@@ -203,13 +206,12 @@ def test_review_confirm_reports_violation_and_dismiss_needs_reason(
         f = service.get_finding(uow.session, system, severe.id)
         with pytest.raises(Conflict):
             service.review(uow.session, system, f, decision="dismiss", reason="x", now=now)
-    from liveguard.registry.models import Violation
-
     with ctx.db.session() as s:
         v = s.scalars(
             select(Violation).where(Violation.source_ref == f"screening:{severe.id}")
         ).one()
-        assert v.party_id == rooms.host_a and v.code == "absolute_term"
+        assert v.party_id == rooms.host_a
+        assert v.code == "absolute_term"
     with ctx.db.unit_of_work() as uow:
         f = service.get_finding(uow.session, system, comment.id)
         service.review(
@@ -233,7 +235,8 @@ def test_repeated_severe_speech_recommends_cutting(
     send(ctx, system, rooms.room_a, ndjson(*lines), live_session_id=rooms.session_a)
     with ctx.db.session() as s:
         cuts = list(s.scalars(select(Alert).where(Alert.kind == "recommend_cut")))
-    assert len(cuts) == 1 and "断流" in cuts[0].message
+    assert len(cuts) == 1
+    assert "断流" in cuts[0].message
 
 
 def test_policy_table_overrides_defaults(ctx: AppContext, rooms: Rooms, system: Principal) -> None:
@@ -311,7 +314,7 @@ def test_published_version_is_picked_up_without_restart(
         ndjson({"message_id": "m2", "source": "comment", "text": "菠萝蜜"}),
     )
     rows = {m.message_id: (m, f) for m, f in stored(ctx, rooms.room_a)}
-    assert rows["m1"][0].lexicon_version == 1 and rows["m1"][1] == []
-    assert rows["m2"][0].lexicon_version == 2 and [f.rule for f in rows["m2"][1]] == [
-        "insult.菠萝蜜"
-    ]
+    assert rows["m1"][0].lexicon_version == 1
+    assert rows["m1"][1] == []
+    assert rows["m2"][0].lexicon_version == 2
+    assert [f.rule for f in rows["m2"][1]] == ["insult.菠萝蜜"]

@@ -67,7 +67,7 @@ def live(
     rate: Annotated[float, typer.Option(help="每秒发送的消息数（0 = 尽快）", min=0)] = 2.0,
     loops: Annotated[int, typer.Option(help="重复播放次数", min=1, max=100)] = 1,
 ) -> None:
-    """Replay a labelled 【演示】 live session (speech and comments) through the real ingest path."""
+    """Replay a labelled 【演示】 live session (speech and comments) through the ingest path."""
     state: CommandState = ctx.obj
     app = state.context()
     principal = state.principal()

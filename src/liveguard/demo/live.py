@@ -74,9 +74,7 @@ def script(run: str, loops: int = 1, spacing_ms: int = 4000) -> list[ScriptLine]
         for n, (source, author, text) in enumerate(SCRIPT):
             index = loop * len(SCRIPT) + n
             lines.append(
-                ScriptLine(
-                    f"demo-{run}-{index:04d}", source, text, index * spacing_ms, author
-                )
+                ScriptLine(f"demo-{run}-{index:04d}", source, text, index * spacing_ms, author)
             )
     return lines
 

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -458,14 +458,13 @@ def dismissals(
 ) -> list[tuple[Finding, Message]]:
     """Findings dismissed as false positives, newest first (the lexicon review list)."""
     principal.require("screening.read")
-    stmt = scoped(
+    joined = cast(
+        "Select[Any]",
         select(Finding, Message)
         .join(Message, Message.id == Finding.message_row_id)
         .where(Finding.status == "dismissed"),
-        principal,
-        "screening.read",
-        tenant=Finding.tenant_id,
     )
+    stmt = scoped(joined, principal, "screening.read", tenant=Finding.tenant_id)
     stmt = stmt.order_by(Finding.reviewed_at.desc(), Finding.id.desc()).limit(limit)
     return [(f, m) for f, m in session.execute(stmt)]
 
@@ -655,11 +654,14 @@ def replay_target(
     ).first()
     if room is None:
         return None
-    live = current_session(session, room.id) or session.scalars(
-        select(plan.LiveSession)
-        .where(plan.LiveSession.room_id == room.id)
-        .order_by(plan.LiveSession.scheduled_start.desc())
-    ).first()
+    live = (
+        current_session(session, room.id)
+        or session.scalars(
+            select(plan.LiveSession)
+            .where(plan.LiveSession.room_id == room.id)
+            .order_by(plan.LiveSession.scheduled_start.desc())
+        ).first()
+    )
     return room.id, room.tenant_id, room.name, live.id if live is not None else None
 
 
