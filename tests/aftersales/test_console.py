@@ -111,5 +111,12 @@ def test_a_not_as_shown_case_links_to_the_session_replay(
         data={"csrf_token": csrf(orders.text), "order_id": order_id.group(1), "not_as_shown": "1"},
     )
     assert started.status_code == 200
-    assert 'href="/console/evidence/sessions/LS-20261120-01"' in started.text
     assert "7.3.2.3 a" in started.text
+    # The evidence replay is for its readers (the merchant's staff), not the buyer.
+    assert "/console/evidence/sessions/" not in started.text
+    case_url = str(started.url)
+    client.cookies.clear()
+    login(client, world.staff_a.email)
+    page = client.get(case_url).text
+    assert 'href="/console/evidence/sessions/LS-20261120-01"' in page
+    assert 'id="order-replay"' in page

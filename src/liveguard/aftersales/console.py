@@ -16,6 +16,7 @@ from liveguard.access import Principal
 from liveguard.aftersales import photos, service
 from liveguard.aftersales import workflow as wf
 from liveguard.aftersales.api import case_fields
+from liveguard.aftersales.as_shown import as_shown
 from liveguard.aftersales.deps import deadlines_of, photo_limit_of
 from liveguard.aftersales.models import AftersalesCase
 from liveguard.aftersales.rules import Condition
@@ -319,17 +320,21 @@ def _render_case(
     ctx: AppContext,
     error: str | None,
 ) -> Response:
+    order = orders.get_order(uow.session, ident.principal, case.order_id)
     return render(
         request,
         "aftersales/case.html",
         ident=ident,
         case=case_fields(case, ident.principal, ctx),
         steps=service.steps_of(uow.session, case),
-        order=orders.get_order(uow.session, ident.principal, case.order_id),
+        order=order,
         refund_key=f"console-{case.id}",
         china_tz=CHINA_TZ,
         status_names=STATUS_NAMES,
         may_add_photos=may_add_photos(case, ident.principal),
+        shown=as_shown(uow.session, order) if case.not_as_shown else None,
+        may_replay=ident.principal.can("evidence.read"),
+        may_plan=ident.principal.can("plan.read"),
         max_photos=service.MAX_PHOTOS,
         photo_mb=photo_limit_of(ctx) // 1024 // 1024,
         error=error,
