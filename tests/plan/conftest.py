@@ -40,7 +40,9 @@ def staff(ctx: AppContext, member: Member, role: str) -> Principal:
     )
 
 
-def qualified_host(ctx: AppContext, tenant_id: uuid.UUID, name: str = "林小夏") -> uuid.UUID:
+def qualified_host(
+    ctx: AppContext, tenant_id: uuid.UUID, name: str = "林小夏", id_number: str = HOST_ID_NUMBER
+) -> uuid.UUID:
     """A host of the merchant: approved ID card, real-name check, admission and training."""
     system, now, today = (
         Principal.system(ctx.policy, "factory"),
@@ -52,7 +54,7 @@ def qualified_host(ctx: AppContext, tenant_id: uuid.UUID, name: str = "林小夏
         host = service.create_person(
             s,
             tenant_id=tenant_id,
-            person=service.PersonInput("host", name, HOST_ID_NUMBER),
+            person=service.PersonInput("host", name, id_number),
             by=system,
             now=now,
             cipher=ctx.cipher,
@@ -61,7 +63,7 @@ def qualified_host(ctx: AppContext, tenant_id: uuid.UUID, name: str = "林小夏
             s,
             host,
             documents.DocumentInput(
-                "resident_id", HOST_ID_NUMBER, "北京市公安局", date(2020, 1, 1), date(2040, 1, 1)
+                "resident_id", id_number, "北京市公安局", date(2020, 1, 1), date(2040, 1, 1)
             ),
             by=system,
             now=now,

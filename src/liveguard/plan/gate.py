@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,9 @@ def gate_facts(
     for host_id in [*live.host_ids, *live.assistant_host_ids]:
         party = session.get(registry.Party, uuid.UUID(host_id))
         if party is not None:
-            hosts[party.name] = registry.stream_blockers(session, party, today=today, cipher=cipher)
+            reasons = registry.stream_blockers(session, party, today=today, cipher=cipher)
+            reasons += entrustment_blockers(session, live, party, today)
+            hosts[party.name] = reasons
     merchant = session.get(registry.Party, live.merchant_party_id)
     selling: dict[str, list[str]] = {}
     products = products_of(session, live)
@@ -58,6 +60,26 @@ def gate_facts(
         has_hosts=bool(live.host_ids),
         has_products=bool(products),
     )
+
+
+ENTRUSTMENT_BASIS = "直播营销服务规范 7.3.2.1 b"
+
+
+def entrustment_blockers(
+    session: Session, live: LiveSession, person: registry.Party, today: date
+) -> list[str]:
+    """An MCN's host needs an entrustment in force with the merchant or the room's operator."""
+    if person.tenant_id == live.tenant_id:
+        return []  # the merchant's own host
+    room = session.get(registry.LiveRoom, live.room_id)
+    principals = dict.fromkeys([live.merchant_party_id, *([room.party_id] if room else [])])
+    for principal in principals:
+        if registry.active_relation(session, "entrusted_host", principal, person.id, today=today):
+            return []
+    return [
+        "MCN 机构的签约主播，与商家或直播间运营者没有在有效期内的委托关系"
+        f"（{ENTRUSTMENT_BASIS}：委托主播须经审核并签订协议）"
+    ]
 
 
 def check_gate(

@@ -29,6 +29,7 @@ from liveguard.registry.models import Document, LiveRoom, Party
 from liveguard.registry.permissions import GRANTS
 from liveguard.registry.relations import (
     RelationInput,
+    active_relation,
     create_relation,
     create_room,
     create_supplier,
@@ -49,6 +50,7 @@ __all__ = [
     "PersonInput",
     "RelationInput",
     "ViolationReported",
+    "active_relation",
     "apply_for_admission",
     "attach_scan",
     "check_real_name",

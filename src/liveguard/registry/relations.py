@@ -427,3 +427,22 @@ def _audit(
         target_type=target_type,
         target_id=target_id,
     )
+
+
+def active_relation(
+    session: Session, kind: str, party_id: uuid.UUID, other_party_id: uuid.UUID, *, today: date
+) -> Relation | None:
+    """The relation of ``kind`` between the two parties in force on ``today``, if any.
+
+    In force: not ended, started on or before ``today`` and not expired (``end_on`` inclusive).
+    """
+    stmt = select(Relation).where(
+        Relation.kind == kind,
+        Relation.party_id == party_id,
+        Relation.other_party_id == other_party_id,
+        Relation.status == "active",
+        Relation.start_on <= today,
+        or_(Relation.end_on.is_(None), Relation.end_on >= today),
+    )
+    found: Relation | None = session.scalars(stmt.order_by(Relation.start_on.desc())).first()
+    return found
