@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 300.0
 
 
-def run_once(ctx: AppContext) -> int:
-    """One run in one transaction; how many requests were approved automatically."""
+def run_deadlines(ctx: AppContext) -> tuple[int, int]:
+    """One run in one transaction: (requests approved automatically, violations reported)."""
     with ctx.db.unit_of_work() as uow:
         now, deadlines = ctx.clock.now(), deadlines_of(ctx)
         # Violations first: a request unanswered for 15 days is reported before it is approved.
@@ -26,7 +26,12 @@ def run_once(ctx: AppContext) -> int:
         log.info("aftersales: %d requests approved automatically", approved)
     if reported:
         log.info("aftersales: %d cases reported as 15-day violations", reported)
-    return approved
+    return approved, reported
+
+
+def run_once(ctx: AppContext) -> int:
+    """One run; how many requests were approved automatically."""
+    return run_deadlines(ctx)[0]
 
 
 def jobs(ctx: AppContext) -> list[Job]:
