@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -9,10 +10,12 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from liveguard import plan
 from liveguard.aftersales.events import CaseRequested, CaseStepped, RefundRecorded
 from liveguard.bus import Event, emit
+from liveguard.cli import app as cli_app
 from liveguard.complaint.events import ComplaintFiled
 from liveguard.errors import Conflict
 from liveguard.order.events import OrderPlaced
@@ -20,6 +23,7 @@ from liveguard.plan import live as plan_live
 from liveguard.plan.models import LiveActivity
 from liveguard.screening.events import FindingsRecorded
 from liveguard.web.context import AppContext
+from tests.conftest import cli_environment
 from tests.plan.conftest import Stage, staff
 from tests.plan.test_presenting import go_live
 from tests.web.helpers import csrf_of, log_in
@@ -237,3 +241,24 @@ def test_the_console_dashboard_marks_presentations_and_polls(
     report = client.get(f"/console/plan/sessions/{live_id}/report")
     assert report.status_code == 200
     assert "按实际咨询最多需要" in report.text
+
+
+def test_the_cli_prints_the_report_of_an_ended_session(ctx: AppContext, stage: Stage) -> None:
+    live_id, _product = live_with_activity(ctx, stage)
+    runner = CliRunner(
+        env={**cli_environment(ctx.settings.data_dir), "LIVEGUARD_DB__URL": ctx.settings.db.url}
+    )
+    refused = runner.invoke(cli_app, ["plan", "report", str(live_id)])
+    assert getattr(refused.exception, "code", None) == "plan.session_not_ended"
+    a = staff(ctx, stage.world.staff_a, "merchant_staff")
+    with ctx.db.unit_of_work() as uow:
+        live = plan.get_session(uow.session, a, live_id)
+        plan.transition(uow.session, live, "end", by=a, now=ctx.clock.now(), cipher=ctx.cipher)
+        uow.commit()
+    result = runner.invoke(cli_app, ["plan", "report", str(live_id)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["dashboard"]["orders"] == 3
+    assert body["dashboard"]["refund_amount"] == "399.00"
+    missing = runner.invoke(cli_app, ["plan", "report", str(uuid.uuid4())])
+    assert getattr(missing.exception, "code", None) == "plan.session_not_found"

@@ -1,8 +1,10 @@
-"""``liveguard plan staffing PLAN.json``: CS staffing by Erlang C from a plan file."""
+"""``liveguard plan staffing PLAN.json``: CS staffing by Erlang C (and Erlang A) from a plan file;
+``liveguard plan report SESSION``: the end-of-session report as JSON."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +13,10 @@ import typer
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from liveguard.errors import InvalidInput
-from liveguard.plan import staffing
+from liveguard.plan import live as live_mod
+from liveguard.plan import service, staffing
 from liveguard.plan.schemas import StaffingParams
+from liveguard.web.context import CommandState
 from liveguard.web.deps import UtcDatetime
 
 plan_app = typer.Typer(help="Live sessions (直播策划): CS staffing.", no_args_is_help=True)
@@ -116,6 +120,21 @@ def staffing_command(
         typer.echo(f"已安排 {result.assigned} 人，缺口 {result.shortfall} 人")
         if result.shortfall:
             raise typer.Exit(1)
+
+
+@plan_app.command("report")
+def report_command(
+    ctx: typer.Context,
+    session_id: Annotated[uuid.UUID, typer.Argument(help="场次编号")],
+) -> None:
+    """The end-of-session report of an ended session, as JSON (orders, refunds, complaints,
+    findings, staffing against the actual load)."""
+    state: CommandState = ctx.obj
+    app = state.context()
+    with app.db.unit_of_work() as uow:
+        live = service.get_session(uow.session, state.principal(), session_id)
+        result = live_mod.report(uow.session, live)
+    typer.echo(json.dumps(asdict(result), ensure_ascii=False, default=str))
 
 
 GROUPS = [("plan", plan_app)]

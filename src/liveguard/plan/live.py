@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveguard.bus import Event, Handler
@@ -233,8 +233,36 @@ class Dashboard:
 
 
 def _rows(session: Session, live: LiveSession) -> list[LiveActivity]:
-    stmt = select(LiveActivity).where(LiveActivity.session_id == live.id)
+    """Every row but the orders (those are summed in the database: a session sells a lot)."""
+    stmt = select(LiveActivity).where(
+        LiveActivity.session_id == live.id, LiveActivity.kind != "order"
+    )
     return list(session.scalars(stmt.order_by(LiveActivity.occurred_at, LiveActivity.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Sold:
+    orders: int
+    units: int
+    amount: Decimal
+
+
+def _sold(session: Session, live: LiveSession) -> dict[str, _Sold]:
+    """Orders, units and amount per product reference."""
+    stmt = (
+        select(
+            LiveActivity.product_ref,
+            func.count(),
+            func.coalesce(func.sum(LiveActivity.quantity), 0),
+            func.coalesce(func.sum(LiveActivity.amount), 0),
+        )
+        .where(LiveActivity.session_id == live.id, LiveActivity.kind == "order")
+        .group_by(LiveActivity.product_ref)
+    )
+    return {
+        ref or "": _Sold(int(n), int(units), Decimal(str(amount)).quantize(Decimal("0.01")))
+        for ref, n, units, amount in session.execute(stmt)
+    }
 
 
 def _open_cases(rows: list[LiveActivity]) -> tuple[int, int]:
@@ -293,24 +321,22 @@ def dashboard(session: Session, live: LiveSession) -> Dashboard:
     rows = _rows(session, live)
     products = products_of(session, live)
     presented = Counter(m.product_id for m, _name in moments_of(session, live))
-    by_product: dict[str, list[LiveActivity]] = {}
-    orders = [r for r in rows if r.kind == "order"]
-    for r in orders:
-        by_product.setdefault(r.product_ref or "", []).append(r)
+    sold = _sold(session, live)
+    all_sold = list(sold.values())
+    none = _Sold(0, 0, Decimal("0.00"))
     loads = []
     for p in products:
-        mine = by_product.pop(str(p.id), [])
-        units = sum(r.quantity for r in mine)
+        mine = sold.pop(str(p.id), none)
         loads.append(
             ProductLoad(
                 product_id=p.id,
                 name=p.name,
                 stock=p.stock,
                 presale_quantity=p.presale_quantity,
-                ordered_units=units,
-                orders=len(mine),
-                from_presale=max(0, min(units - p.stock, p.presale_quantity)),
-                oversold=max(0, units - p.stock - p.presale_quantity),
+                ordered_units=mine.units,
+                orders=mine.orders,
+                from_presale=max(0, min(mine.units - p.stock, p.presale_quantity)),
+                oversold=max(0, mine.units - p.stock - p.presale_quantity),
                 presented_times=presented[p.id],
             )
         )
@@ -326,10 +352,10 @@ def dashboard(session: Session, live: LiveSession) -> Dashboard:
         live_session_id=live.id,
         status=live.status,
         products=loads,
-        unmatched_orders=sum(len(v) for v in by_product.values()),
-        orders=len(orders),
-        units=sum(r.quantity for r in orders),
-        order_amount=sum((r.amount or Decimal(0) for r in orders), Decimal("0.00")),
+        unmatched_orders=sum(x.orders for x in sold.values()),
+        orders=sum(x.orders for x in all_sold),
+        units=sum(x.units for x in all_sold),
+        order_amount=sum((x.amount for x in all_sold), Decimal("0.00")),
         cs_contacts=cases + len(complaints),
         open_cases=open_cases,
         cases=cases,
