@@ -1,4 +1,5 @@
-"""ACCEPTANCE: a merchant files a service plan, the live side approves it, the gate opens
+"""ACCEPTANCE: a merchant files a service plan, the live side approves it, the gate opens; during
+the live the dashboard shows the session and a product is marked as presented; the report follows
 (Debian's Chromium through Playwright, a real uvicorn, the demo-seeded SQLite file with its
 registry: the food shop's room and the MCN's trained host 林小夏)."""
 
@@ -98,3 +99,20 @@ def test_merchant_files_a_plan_live_side_approves_the_gate_opens(
     expect(page.locator("#gate-state")).to_have_text("可以开播")
     page.click("#action-go_live")
     expect(page.locator("#session-status")).to_have_text("直播中")
+
+    # During the live: the dashboard (HTMX-polled) and a product marked as being presented.
+    page.click("#dashboard-link")
+    expect(page.locator("#live-panel")).to_have_attribute("hx-trigger", "every 5s")
+    expect(page.locator("#live-sales")).to_contain_text("订单 0 笔")
+    expect(page.locator("#live-presentations")).to_contain_text("尚未标记讲解商品")
+    page.click("#present button[type=submit]")
+    expect(page.locator("#live-presentations")).to_contain_text("云南高山菌菇礼盒 500g")
+    expect(page.locator("#live-sales")).to_contain_text("讲解次数")
+
+    # After: the session ends and its report compares staffing with the actual load.
+    page.goto(url)
+    page.click("#action-end")
+    expect(page.locator("#session-status")).to_have_text("已结束")
+    page.click("#report-link")
+    expect(page.locator("#report-staffing")).to_contain_text("已安排 40 人")
+    expect(page.locator("#report-staffing")).to_contain_text("按实际咨询最多需要 0 人")
