@@ -318,3 +318,16 @@ def test_published_version_is_picked_up_without_restart(
     assert rows["m1"][1] == []
     assert rows["m2"][0].lexicon_version == 2
     assert [f.rule for f in rows["m2"][1]] == ["insult.菠萝蜜"]
+
+
+def test_speech_is_checked_against_the_product_on_stage(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    body = ndjson(
+        {"message_id": "p1", "source": "speech", "text": "羽绒服直播间只要 299 元"},
+        {"message_id": "p2", "source": "speech", "text": "羽绒服直播间只要 399 元"},
+        {"message_id": "p3", "source": "comment", "text": "299 元能买吗"},
+    )
+    send(ctx, system, rooms.room_a, body, live_session_id=rooms.session_a)
+    rows = {m.message_id: [f.category for f in found] for m, found in stored(ctx, rooms.room_a)}
+    assert rows == {"p1": ["price_mismatch"], "p2": [], "p3": []}

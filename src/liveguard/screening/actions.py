@@ -25,6 +25,18 @@ ACTIONS: dict[str, str] = {
     "warn_host": "警告主播",
     "penalty": "确认后扣主播分",
 }
+CATEGORY_NAMES: dict[str, str] = {
+    "absolute_term": "绝对化用语",
+    "medical_claim": "医疗功效宣称",
+    "guaranteed_return": "保本收益承诺",
+    "off_platform_trade": "诱导私下交易",
+    "fake_data": "数据造假",
+    "insult": "侮辱骚扰",
+    "pressure_tactic": "诱导催单",
+    "price_mismatch": "价格与直播价不符",
+    "unapproved_claim": "超范围宣传",
+}
+SEVERITY_NAMES: dict[str, str] = {"low": "低", "medium": "中", "high": "高"}
 SEVERITIES = ("low", "medium", "high")
 SOURCES = ("speech", "comment")
 WILDCARD = "*"

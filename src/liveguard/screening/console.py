@@ -49,21 +49,11 @@ LABELS = {
     "after": "游标",
 }
 router = console_router(labels=LABELS)
-CATEGORY_NAMES = {
-    "absolute_term": "绝对化用语",
-    "medical_claim": "医疗功效宣称",
-    "guaranteed_return": "保本收益承诺",
-    "off_platform_trade": "诱导私下交易",
-    "fake_data": "数据造假",
-    "insult": "侮辱骚扰",
-    "pressure_tactic": "诱导催单",
-    "price_mismatch": "价格与直播价不符",
-    "unapproved_claim": "超范围宣传",
-}
+CATEGORY_NAMES = actions.CATEGORY_NAMES
 NAMES: dict[str, Any] = {
     "CHINA_TZ": CHINA_TZ,
     "CATEGORY_NAMES": CATEGORY_NAMES,
-    "SEVERITY_NAMES": {"low": "低", "medium": "中", "high": "高"},
+    "SEVERITY_NAMES": actions.SEVERITY_NAMES,
     "SOURCE_NAMES": {"speech": "主播口播", "comment": "评论"},
     "VISIBILITY_NAMES": {"shown": "已显示", "hidden": "已隐藏", "held": "暂扣待审"},
     "STATUS_NAMES": {"open": "待审核", "confirmed": "已确认", "dismissed": "误报"},

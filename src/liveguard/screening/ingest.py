@@ -2,14 +2,15 @@
 
 One message per line: ``{"message_id", "source": "speech"|"comment", "text", "offset_ms"
 (milliseconds since the stream began) or "at" (ISO-8601 with offset), "author",
-"product_category"}``. Every bad line gets its own error (empty, longer than 10,000
-characters, not UTF-8, control characters, malformed JSON, a message id twice in one batch)
-and the good lines are still taken.
+"product_category", "product_id" (a product of the session's line-up)}``. Every bad line
+gets its own error (empty, longer than 10,000 characters, not UTF-8, control characters,
+malformed JSON, a message id twice in one batch) and the good lines are still taken.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +72,16 @@ def _author(doc: dict[str, Any]) -> str | None:
     return value
 
 
+def _product_id(doc: dict[str, Any]) -> str | None:
+    value = doc.get("product_id")
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise LineError("screening.invalid_field", "product_id 应为场次商品的编号") from None
+
+
 def parse_message(doc: object, received: datetime) -> dict[str, Any]:
     """One decoded line as a message dict (the event's shape), or a LineError."""
     if not isinstance(doc, dict):
@@ -96,6 +107,7 @@ def parse_message(doc: object, received: datetime) -> dict[str, Any]:
             "at": _at(doc, received).isoformat(),
             "author": _author(doc),
             "product_category": product,
+            "product_id": _product_id(doc),
         }
     except LineError as exc:
         exc.line_id = line_id

@@ -27,6 +27,7 @@ from liveguard.screening.events import (
     MessagesReceived,
     SpeechScreened,
 )
+from liveguard.screening.facts import FactSheet, check_facts
 from liveguard.screening.ingest import LineProblem, parse_batch
 from liveguard.screening.lexicon import CATEGORIES
 from liveguard.screening.models import Alert, Finding, Message, PolicyRule
@@ -36,7 +37,7 @@ LiveRoom = registry.LiveRoom
 EVIDENCE_BUDGET = 180_000  # bytes of payload per evidence record
 REVIEW_DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 ALERT_TEXT = {
-    "alert_officer": "合规提醒：{source}命中「{matched}」（{category}，{severity}）",
+    "alert_officer": "合规提醒：{source}命中「{matched}」（{category}，严重程度{severity}）",
     "warn_host": "已警告主播：请勿使用「{matched}」（{basis}）",
     "recommend_cut": "建议断流：本场已有 {count} 条严重违规（直播营销服务规范 7.2.4）",
 }
@@ -154,15 +155,35 @@ class _Batch:
     engine: Engine
     table: dict[policy.PolicyKey, tuple[str, ...]]
     now: datetime
+    sheet: FactSheet | None = None
 
 
-def _host(session: Session, live_session_id: uuid.UUID | None) -> uuid.UUID | None:
-    if live_session_id is None:
-        return None
-    live = session.get(plan.LiveSession, live_session_id)
-    if live is None or not live.host_ids:
-        return None
-    return uuid.UUID(str(live.host_ids[0]))
+def _on_stage(
+    session: Session, live_session_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, FactSheet | None]:
+    """The session's host, and the fact sheet of its product when it has exactly one."""
+    live = session.get(plan.LiveSession, live_session_id) if live_session_id else None
+    if live is None:
+        return None, None
+    host = uuid.UUID(str(live.host_ids[0])) if live.host_ids else None
+    products = plan.products_of(session, live)
+    only = _sheet(plan.product_facts(products[0])) if len(products) == 1 else None
+    return host, only
+
+
+def _sheet(facts: plan.ProductFacts) -> FactSheet:
+    return FactSheet(facts.category, facts.live_price, tuple(facts.claims))
+
+
+def _sheet_for(session: Session, batch: _Batch, raw: dict[str, Any]) -> FactSheet | None:
+    """The fact sheet a message speaks about: the product it names, else the only one."""
+    named = raw.get("product_id")
+    if named and batch.event.live_session_id is not None:
+        facts = plan.fact_sheet(
+            session, batch.event.live_session_id, str(named), tenant_id=batch.event.tenant_id
+        )
+        return _sheet(facts) if facts is not None else None
+    return batch.sheet
 
 
 def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) -> list[Message]:
@@ -180,9 +201,8 @@ def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) ->
     if not fresh:
         return []
     version, engine = ENGINES.engine(session, now=now)
-    batch = _Batch(
-        event, _host(session, event.live_session_id), version, engine, policy_table(session), now
-    )
+    host, sheet = _on_stage(session, event.live_session_id)
+    batch = _Batch(event, host, version, engine, policy_table(session), now, sheet)
     stored = [_screen_one(session, batch, m) for m in fresh]
     session.flush()  # messages before their findings (no ORM relationship orders them)
     session.add_all([f for _, rows in stored for f in rows])
@@ -195,7 +215,11 @@ def _screen_one(
     session: Session, batch: _Batch, raw: dict[str, Any]
 ) -> tuple[Message, list[Finding]]:
     source, text = str(raw["source"]), str(raw["text"])
-    found = batch.engine.screen(text, source, raw.get("product_category"))
+    sheet = _sheet_for(session, batch, raw)
+    product = raw.get("product_category") or (sheet.product_category if sheet else None)
+    found = batch.engine.screen(text, source, product)
+    if sheet is not None and source == "speech":
+        found = sorted([*found, *check_facts(text, sheet)], key=lambda f: (f.start, f.end))
     message = Message(
         id=new_id(),
         tenant_id=batch.event.tenant_id,
@@ -280,8 +304,8 @@ def _act_on_batch(
         values = {
             "source": "主播口播" if f.source == "speech" else "评论",
             "matched": f.matched,
-            "category": f.category,
-            "severity": f.severity,
+            "category": policy.CATEGORY_NAMES.get(f.category, f.category),
+            "severity": policy.SEVERITY_NAMES.get(f.severity, f.severity),
             "basis": f.basis,
         }
         alerts += [
