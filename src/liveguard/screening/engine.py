@@ -15,6 +15,7 @@ map back to the original, allow-lists, context groups, negation, questions and e
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,8 +29,8 @@ from liveguard.screening import contacts, rules
 from liveguard.screening.lexicon import Lexicon, RuleSpec, load_default
 from liveguard.screening.normalise import (
     canon,
-    collapse_runs,
     fold,
+    fold_canon,
     fold_pieces,
     fold_table,
     homophone_table,
@@ -130,6 +131,8 @@ def pinyin_variants(folded: str) -> list[str]:
 
 Entry = tuple[int, Any]
 """What a pattern means: (RULE, rule index) | (CUE, group name) | (ALLOW, rule index or -1)."""
+Hit = tuple[Entry, int, int]
+"""A pattern's meaning and where it matched (folded text positions)."""
 
 
 class _Builder:
@@ -151,11 +154,45 @@ class _Builder:
 
     def automaton(self) -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[Entry, ...]]]:
         """The compiled automaton and the meaning of each of its patterns."""
-        patterns = list(self.index) or ["\x00"]  # an automaton needs one pattern
-        kind = ahocorasick_rs.MatchKind.Standard
-        return ahocorasick_rs.AhoCorasick(patterns, matchkind=kind), [
-            tuple(e) for e in self.entries
-        ]
+        return _compile(list(self.index), [tuple(e) for e in self.entries])
+
+    def split(
+        self, markers: frozenset[str] = frozenset()
+    ) -> tuple[_Automaton, _Automaton, frozenset[int]]:
+        """Two automata: patterns without a doubled character, and the few with one (谢谢, 666).
+
+        Text is scanned with its runs squeezed (加加微微信信 → 加微信); every occurrence of a
+        pattern without a doubled character in the unsqueezed text is also one in the squeezed
+        text, so only the patterns with a doubled character need the unsqueezed text.
+        ``markers`` are extra patterns of the first automaton (meaning nothing unless they are
+        patterns too) whose ids come back third: a scan tells whether the text holds one (a
+        digit, a doubled character) without a pass of its own.
+        """
+        single: list[tuple[str, tuple[Entry, ...]]] = []
+        double: list[tuple[str, tuple[Entry, ...]]] = []
+        for key, position in self.index.items():
+            (double if RUN.search(key) else single).append((key, tuple(self.entries[position])))
+        keys = {k for k, _ in single}
+        single += [(m, ()) for m in sorted(markers - keys)]
+        ids = frozenset(i for i, (k, _) in enumerate(single) if k in markers)
+        return (
+            _compile([k for k, _ in single], [e for _, e in single]),
+            _compile([k for k, _ in double], [e for _, e in double]),
+            ids,
+        )
+
+    def doubled(self) -> frozenset[str]:
+        """Every character that some pattern holds twice in a row."""
+        return frozenset(m.group(1) for key in self.index for m in RUN.finditer(key))
+
+
+_Automaton = tuple[ahocorasick_rs.AhoCorasick, list[tuple[Entry, ...]]]
+
+
+def _compile(patterns: list[str], entries: list[tuple[Entry, ...]]) -> _Automaton:
+    """An overlapping-match automaton over ``patterns`` (one that never matches when empty)."""
+    kind = ahocorasick_rs.MatchKind.Standard
+    return ahocorasick_rs.AhoCorasick(patterns or ["\x00"], matchkind=kind), (entries or [()])
 
 
 class Engine:
@@ -178,8 +215,22 @@ class Engine:
         for cue in contacts.URL_CUES:
             exact.add(cue, (CUE, "url"))
         self.pattern_count = len(exact.index) + len(sounds.index)
-        self._exact, self._exact_entries = exact.automaton()
-        self._sounds, self._sound_entries = sounds.automaton()
+        # Digits (a contact number may follow) and the doubled characters of homophone
+        # patterns are found by the main scans themselves, as marker patterns.
+        digits = frozenset(c for p in self._pieces for c in p if unicodedata.category(c) == "Nd")
+        self._exact_doubled = exact.doubled()
+        self._sound_doubled = sounds.doubled()
+        markers = frozenset(c * 2 for c in self._sound_doubled)
+        (
+            (self._exact, self._exact_entries),
+            (self._exact2, self._exact2_entries),
+            self._digit_ids,
+        ) = exact.split(digits)
+        (
+            (self._sounds, self._sound_entries),
+            (self._sounds2, self._sound2_entries),
+            self._pair_ids,
+        ) = sounds.split(markers)
         self._contacts = contacts.build(canon)
 
     def _add_rule(self, exact: _Builder, sounds: _Builder, index: int, spec: RuleSpec) -> None:
@@ -209,33 +260,121 @@ class Engine:
         self, text: str, source: str = "comment", product: str | None = None
     ) -> list[Finding]:
         """Every finding in one message (empty for clean text)."""
-        folded = text.translate(self._fold)
-        hits = self._scan(folded)
-        squeezed = SQUEEZE.sub(r"\1", folded) if RUN.search(folded) else ""
-        more = self._scan(squeezed) if squeezed else []
-        digits = contacts.DIGIT_RUN.search(folded) is not None
-        if not digits and not any(e[0] == RULE or e[1] == "url" for e, _, _ in hits + more):
+        folded, canonical = fold_canon(text)
+        hits, digit = self._scan(folded, canonical)
+        digits = digit and contacts.DIGIT_RUN.search(folded) is not None
+        if not digits and not any(e[0] == RULE or e[1] == "url" for e, _, _ in hits):
             return []  # nothing, or only allow phrases and context terms
-        screen = _Screen(self, text, folded, source, product)
-        return screen.run(hits, screen.unsqueeze(more) if more else [], digits)
+        screen = _Screen(self, text, folded, source, product, canonical)
+        return screen.run(hits, [], digits)
 
-    def _scan(self, folded: str) -> list[tuple[Entry, int, int]]:
-        """Exact and homophone matches in folded text, each with what it means."""
-        out = [
-            (entry, s, e)
-            for p, s, e in self._exact.find_matches_as_indexes(folded, overlapping=True)
-            for entry in self._exact_entries[p]
-        ]
-        canonical = folded.translate(self._homo)
-        out += [
-            (entry, s, e)
-            for p, s, e in self._sounds.find_matches_as_indexes(canonical, overlapping=True)
-            for entry in self._sound_entries[p]
-        ]
-        return out
+    def _scan(self, folded: str, canonical: str) -> tuple[list[Hit], bool]:
+        """Exact matches in folded text and homophone matches in canonical text, with meanings,
+        and whether the text holds a digit.
+
+        The big automata scan the text with runs squeezed (one scan finds both 微信 and
+        加加微微信信); a match is mapped back to the folded text as the exact occurrence when it
+        is one, and as the span with the runs around and inside it (as the squeezed text reads).
+        Patterns with a doubled character scan the unsqueezed text with small automata, only
+        when the text holds such a doubled character. Matches are listed as separate scans of
+        the unsqueezed and the squeezed text list them (by end, longest first), because the
+        context rules break ties by order.
+        """
+        first = RUN.search(folded)
+        if first is None:
+            raw = self._exact.find_matches_as_indexes(folded, overlapping=True)
+            digit = any(p in self._digit_ids for p, _, _ in raw)
+            out = _meaning(raw, self._exact_entries)
+            raw = self._sounds.find_matches_as_indexes(canonical, overlapping=True)
+            sounds = _meaning(raw, self._sound_entries)
+            if any(p in self._pair_ids for p, _, _ in raw):  # 威微 reads 为为
+                more = _matches(self._sounds2, self._sound2_entries, canonical)
+                sounds = sorted(sounds + more, key=_by_end) if more else sounds
+            return out + sounds, digit
+        squeeze = _Squeeze([m.span() for m in SQUEEZE.finditer(folded, first.start())])
+        short, short_canonical = squeeze.apply(folded), squeeze.apply(canonical)
+        raw = self._exact.find_matches_as_indexes(short, overlapping=True)
+        digit = any(p in self._digit_ids for p, _, _ in raw)
+        exact, exact_wide = squeeze.map(_meaning(raw, self._exact_entries))
+        if any(folded[s] in self._exact_doubled for s, _ in squeeze.runs):
+            exact += _matches(self._exact2, self._exact2_entries, folded)
+        raw = self._sounds.find_matches_as_indexes(short_canonical, overlapping=True)
+        short_sounds = _meaning(raw, self._sound_entries)
+        pairs = any(p in self._pair_ids for p, _, _ in raw)
+        if pairs:
+            more = _matches(self._sounds2, self._sound2_entries, short_canonical)
+            short_sounds = sorted(short_sounds + more, key=_by_end)
+        sounds, sounds_wide = squeeze.map(short_sounds)
+        if pairs or any(canonical[s] in self._sound_doubled for s, _ in squeeze.runs):
+            sounds += _matches(self._sounds2, self._sound2_entries, canonical)
+        exact.sort(key=_by_end)
+        sounds.sort(key=_by_end)
+        return exact + sounds + exact_wide + sounds_wide, digit
 
 
-Hit = tuple[Entry, int, int]
+def _by_end(hit: Hit) -> tuple[int, int]:
+    """The order an overlapping scan reports matches in: by end, then the longest first."""
+    return hit[2], hit[1]
+
+
+def _matches(
+    automaton: ahocorasick_rs.AhoCorasick, entries: list[tuple[Entry, ...]], text: str
+) -> list[Hit]:
+    """Every (meaning, start, end) of the automaton's overlapping matches in ``text``."""
+    return _meaning(automaton.find_matches_as_indexes(text, overlapping=True), entries)
+
+
+def _meaning(raw: list[tuple[int, int, int]], entries: list[tuple[Entry, ...]]) -> list[Hit]:
+    """Raw matches (pattern, start, end) with what each pattern means (markers: nothing)."""
+    return [(entry, s, e) for p, s, e in raw for entry in entries[p]]
+
+
+class _Squeeze:
+    """Runs of a repeated character squeezed to one, and matches mapped back (加加微微信信)."""
+
+    def __init__(self, runs: list[tuple[int, int]]) -> None:
+        self.runs = runs
+        self.at: list[int] = []  # squeezed index of each run's kept character
+        self.removed: list[int] = []  # characters removed up to and including each run
+        total = 0
+        for start, end in runs:
+            self.at.append(start - total)
+            total += end - start - 1
+            self.removed.append(total)
+
+    def apply(self, text: str) -> str:
+        """``text`` (folded or canonical: same positions) with the runs squeezed."""
+        parts = []
+        previous = 0
+        for start, end in self.runs:
+            parts.append(text[previous : start + 1])
+            previous = end
+        parts.append(text[previous:])
+        return "".join(parts)
+
+    def span(self, index: int) -> tuple[int, int]:
+        """First and last folded index of the squeezed character at ``index``."""
+        k = bisect_right(self.at, index) - 1
+        if k >= 0 and self.at[k] == index:
+            start, end = self.runs[k]
+            return start, end - 1
+        at = index + (self.removed[k] if k >= 0 else 0)
+        return at, at
+
+    def map(self, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+        """Squeezed matches as folded spans: the exact occurrences (in the unsqueezed text), and
+        every match as the span with its runs (as the squeezed text reads it)."""
+        exact: list[Hit] = []
+        wide: list[Hit] = []
+        for entry, s, e in hits:
+            first, last = self.span(s)
+            end_first, end_last = self.span(e - 1) if e - 1 != s else (first, last)
+            if e - s == 1:  # one character: each of its run
+                exact += [(entry, i, i + 1) for i in range(first, last + 1)]
+            elif end_first + 1 - last == e - s:  # no run inside: an exact occurrence
+                exact.append((entry, last, end_first + 1))
+            wide.append((entry, first, end_last + 1))
+        return exact, wide
 
 
 class Origins:
@@ -255,20 +394,23 @@ class Origins:
 class _Screen:
     """The slow path for one message that matched something."""
 
-    def __init__(self, engine: Engine, text: str, folded: str, source: str, product: str | None):
+    def __init__(
+        self,
+        engine: Engine,
+        text: str,
+        folded: str,
+        source: str,
+        product: str | None,
+        canonical: str | None = None,
+    ):
         self.engine = engine
         self.text = text
         self.folded = folded
+        self.canonical = canonical if canonical is not None else folded.translate(engine._homo)
         self.source = source
         self.product = product
         self.origins = Origins(text)
         self.denied: list[tuple[str, int, int]] = []
-
-    def unsqueeze(self, hits: list[Hit]) -> list[Hit]:
-        """Matches in the squeezed text, mapped back to folded positions (加加微微信信)."""
-        _, kept = collapse_runs(self.folded)
-        size = len(self.folded)
-        return [(entry, kept[s], kept[e] if e < len(kept) else size) for entry, s, e in hits]
 
     def run(self, hits: list[Hit], more: list[Hit], digits: bool) -> list[Finding]:
         """Evaluate every candidate and return the surviving findings."""
@@ -390,9 +532,8 @@ class _Screen:
     def _contacts(self) -> list[Finding]:
         """Phone, QQ and WeChat numbers and ids."""
         out = []
-        canonical = self.folded.translate(self.engine._homo)
         for pattern in self.engine._contacts:
-            for match in pattern.regex.finditer(canonical):
+            for match in pattern.regex.finditer(self.canonical):
                 if pattern.check is not None and not pattern.check(match):
                     continue
                 first, last = self.origins[match.start()], self.origins[match.end() - 1] + 1

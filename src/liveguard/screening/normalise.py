@@ -19,6 +19,7 @@ character it came from; it runs only for messages that matched something.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
@@ -215,6 +216,36 @@ def homophone_table() -> list[int]:
         if ord(ch) < SCAN_LIMIT:
             table[ord(ch)] = ord(representative)
     return table
+
+
+@lru_cache(maxsize=1)
+def pair_table() -> list[str | None]:
+    """Fold and homophones in one table: each folded character followed by its canonical one.
+
+    ``text.translate(pair_table())`` interleaves the folded and the canonical text, so one pass
+    gives both (``[0::2]`` and ``[1::2]``); it is cheaper than two ``translate`` calls. It covers
+    code points below :data:`SCAN_LIMIT` only: text with a character beyond (see
+    :data:`BEYOND_PAIRS`) takes the two-table path.
+    """
+    homo = homophone_table()
+    table: list[str | None] = []
+    for piece in fold_pieces():
+        pairs = "".join(c + (chr(homo[ord(c)]) if ord(c) < SCAN_LIMIT else c) for c in piece)
+        table.append(pairs or None)
+    return table
+
+
+BEYOND_PAIRS = re.compile(f"[{chr(SCAN_LIMIT)}-{chr(0x10FFFF)}]")
+"""Characters :func:`pair_table` does not cover (rare planes, tags, variation selectors)."""
+
+
+def fold_canon(text: str) -> tuple[str, str]:
+    """The folded and the canonical text of ``text`` (same positions), in one pass if it can."""
+    if BEYOND_PAIRS.search(text) is None:
+        pairs = text.translate(pair_table())
+        return pairs[0::2], pairs[1::2]
+    folded = text.translate(fold_table())
+    return folded, folded.translate(homophone_table())
 
 
 def fold(text: str) -> str:
