@@ -233,3 +233,11 @@ def test_the_plan_shows_erlang_a_next_to_erlang_c_when_patience_is_given() -> No
     with pytest.raises(InvalidInput) as caught:
         recommend(example(patience_seconds=0.5))
     assert caught.value.details["field"] == "patience_seconds"
+
+
+def test_erlang_a_beyond_its_range_is_refused() -> None:
+    # 1 000 Erlangs of one-second chats: 1 000 arrivals a second, an hour of patience.
+    with pytest.raises(InvalidInput) as caught:
+        erlang_a(1000.0, 1.0, 3600, 900, 30)
+    assert caught.value.code == "plan.workload_too_high"
+    assert caught.value.details["field"] == "patience_seconds"

@@ -155,6 +155,17 @@ def _weights(i: StaffingInput) -> list[float]:
 # Erlang A: the chain's tail is cut where a state's probability falls below e^-45 of the largest.
 _TAIL = 45.0
 _MAX_STATES = 400_000
+# Uniformisation costs (jumps × queue positions); beyond this the inputs are far outside a live
+# session's customer service (hundreds of thousands of arrivals within the answer time).
+_MAX_WORK = 50_000_000
+
+
+def _too_large() -> InvalidInput:
+    return InvalidInput(
+        "Erlang A 计算量超出范围（到达率与耐心时长过大），请缩短平均耐心时长或拆分时段",
+        code="plan.workload_too_high",
+        details={"field": "patience_seconds"},
+    )
 
 
 def _stationary(rate: float, mu: float, theta: float, agents: int) -> np.ndarray:
@@ -170,9 +181,13 @@ def _stationary(rate: float, mu: float, theta: float, agents: int) -> np.ndarray
         peak = max(peak, float(step.max()))
         last, j = float(step[-1]), j + 4096
         shrinking = rate < agents * mu + j * theta
-        if (shrinking and last < peak - _TAIL) or agents + j >= _MAX_STATES:
+        if shrinking and last < peak - _TAIL:
             break
+        if agents + j >= _MAX_STATES:
+            raise _too_large()
     logs = np.concatenate(chunks)
+    keep = int(np.nonzero(logs >= peak - _TAIL)[0][-1]) + 1  # drop the negligible tail
+    logs = logs[: max(keep, agents + 1)]
     weights: np.ndarray = np.exp(logs - peak)
     return weights / float(weights.sum())
 
@@ -189,6 +204,8 @@ def _answered_within(stage_rates: np.ndarray, t: float) -> np.ndarray:
     mean = top * t
     steps = int(mean + 12 * math.sqrt(mean) + 30)
     size = min(len(stage_rates), steps)
+    if steps * size > _MAX_WORK:
+        raise _too_large()
     rates = stage_rates[:size] / top
     poisson = _poisson_weights(mean, steps + 1)
     # u[m]: chance of having passed all stages of a contact with m stages left, after k jumps.
