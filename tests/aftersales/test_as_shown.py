@@ -13,13 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi.testclient import TestClient
 
 from liveguard import plan
+from liveguard.aftersales import service
 from liveguard.aftersales.as_shown import as_shown
+from liveguard.aftersales.workflow import Deadlines
 from liveguard.clock import FixedClock
 from liveguard.order import Order
 from liveguard.web.context import AppContext
 from tests.aftersales.test_console import csrf, login
 from tests.conftest import World
-from tests.order.helpers import signed_order
+from tests.order.helpers import consumer, signed_order
 from tests.order.helpers import staff as merchant_staff
 from tests.plan.conftest import Stage, staff
 from tests.plan.test_presenting import go_live
@@ -114,3 +116,31 @@ def test_a_not_as_shown_case_links_to_the_moments_and_the_fact_sheet(
     entry = re.search(rf'id="{target.fragment}".*?</li>', replay.text, flags=re.DOTALL)
     assert entry is not None
     assert "plan.product_presented" in entry.group(0)
+
+
+def test_the_api_case_detail_carries_the_moments_and_the_fact_sheet(
+    client: TestClient, ctx: AppContext, stage: Stage, clock: FixedClock
+) -> None:
+    order_id, moments = presented_order(ctx, stage, clock)
+    world = stage.world
+    with ctx.db.unit_of_work() as uow:
+        case = service.request_case(
+            uow.session,
+            consumer(ctx, world.consumer_id),
+            uuid.UUID(order_id),
+            service.CaseRequest(not_as_shown=True),
+            now=clock.now(),
+            deadlines=Deadlines(),
+        )
+        uow.commit()
+        case_id = case.id
+    answer = client.get(f"/api/v1/aftersales/cases/{case_id}", headers=stage.officer.headers)
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()["as_shown"]
+    assert [datetime.fromisoformat(m) for m in shown["presented_at"]] == moments
+    assert len(shown["replay"]) == 2
+    assert shown["replay"][0].startswith(
+        f"/console/evidence/sessions/{shown['live_session_id']}?at="
+    )
+    assert shown["fact_sheet"]["name"] == "轻薄羽绒服"
+    assert shown["fact_sheet"]["claims"] == ["白鸭绒含绒量 90%"]

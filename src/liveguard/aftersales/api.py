@@ -7,20 +7,25 @@ import uuid
 from typing import Annotated, Any, BinaryIO, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from liveguard import order as orders
 from liveguard.access import Principal
 from liveguard.aftersales import photos, service
 from liveguard.aftersales import workflow as wf
+from liveguard.aftersales.as_shown import as_shown, replay_href
 from liveguard.aftersales.deps import deadlines_of, photo_limit_of
 from liveguard.aftersales.models import AftersalesCase, Refund
 from liveguard.aftersales.rules import Condition
 from liveguard.aftersales.schemas import (
+    AsShownRead,
     CaseCreate,
     CaseDetail,
     CasePage,
     CaseRead,
     ClockRead,
+    FactSheetRead,
     RefundCreate,
     RefundRead,
     StepCreate,
@@ -119,7 +124,30 @@ def list_cases(
 def get_case(case: CaseDep, uow: UowDep, principal: PrincipalDep, ctx: CtxDep) -> CaseDetail:
     """One case with its history and clock."""
     steps = [StepRead.model_validate(s) for s in service.steps_of(uow.session, case)]
-    return CaseDetail(**case_fields(case, principal, ctx), steps=steps)
+    shown = as_shown_read(uow.session, case, principal) if case.not_as_shown else None
+    return CaseDetail(**case_fields(case, principal, ctx), steps=steps, as_shown=shown)
+
+
+def as_shown_read(session: Session, case: AftersalesCase, principal: Principal) -> AsShownRead:
+    """The presentation moments and fact sheet of a not-as-shown case's product."""
+    shown = as_shown(session, session.get_one(orders.Order, case.order_id))
+    replay = (
+        [replay_href(shown.live_session_id, m) for m in shown.moments]
+        if shown.live_session_id and principal.can("evidence.read")
+        else []
+    )
+    facts = shown.facts
+    return AsShownRead(
+        live_session_id=shown.live_session_id,
+        presented_at=shown.moments,
+        replay=replay,
+        fact_sheet=FactSheetRead(
+            **{k: getattr(facts, k) for k in FactSheetRead.model_fields if k != "claims"},
+            claims=list(facts.claims),
+        )
+        if facts
+        else None,
+    )
 
 
 @router.post("/cases/{case_id}/steps", response_model=CaseRead, responses={**NOT_FOUND, **CONFLICT})

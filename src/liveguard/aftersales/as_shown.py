@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
@@ -34,3 +35,9 @@ def as_shown(session: Session, order: orders.Order) -> AsShown:
         session, order.live_session_id, order.product_id, tenant_id=order.tenant_id
     )
     return AsShown(order.live_session_id, moments, facts)
+
+
+def replay_href(live_session_id: str, moment: datetime) -> str:
+    """The console replay of the session at a moment (the evidence log's ``?at=``)."""
+    at = quote(moment.isoformat(), safe="")
+    return f"/console/evidence/sessions/{quote(live_session_id, safe='')}?at={at}"

@@ -16,7 +16,7 @@ from liveguard.access import Principal
 from liveguard.aftersales import photos, service
 from liveguard.aftersales import workflow as wf
 from liveguard.aftersales.api import case_fields
-from liveguard.aftersales.as_shown import as_shown
+from liveguard.aftersales.as_shown import as_shown, replay_href
 from liveguard.aftersales.deps import deadlines_of, photo_limit_of
 from liveguard.aftersales.models import AftersalesCase
 from liveguard.aftersales.rules import Condition
@@ -334,6 +334,7 @@ def _render_case(
         may_add_photos=may_add_photos(case, ident.principal),
         shown=as_shown(uow.session, order) if case.not_as_shown else None,
         may_replay=ident.principal.can("evidence.read"),
+        replay_href=replay_href,
         may_plan=ident.principal.can("plan.read"),
         max_photos=service.MAX_PHOTOS,
         photo_mb=photo_limit_of(ctx) // 1024 // 1024,

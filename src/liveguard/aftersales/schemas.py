@@ -119,10 +119,36 @@ class CaseRead(BaseModel):
     actions: list[str] = []
 
 
+class FactSheetRead(BaseModel):
+    """The product's fact sheet as filed for the session (plan)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    category: str
+    spec: str
+    listed_price: Decimal
+    live_price: Decimal
+    logistics: str
+    return_method: str
+    seven_day_returns: bool
+    claims: list[str]
+
+
+class AsShownRead(BaseModel):
+    """What a "not as shown" case is judged against (7.3.2.3 a): when the product was
+    presented in the session (each moment replayable in the evidence log) and its fact sheet."""
+
+    live_session_id: str | None
+    presented_at: list[datetime]
+    replay: list[str]  # console replay of the session at each moment (evidence readers)
+    fact_sheet: FactSheetRead | None
+
+
 class CaseDetail(CaseRead):
-    """A case with its history."""
+    """A case with its history (and, when not as shown, what the goods were shown as)."""
 
     steps: list[StepRead]
+    as_shown: AsShownRead | None = None
 
 
 class CasePage(BaseModel):
