@@ -152,44 +152,17 @@ class _Builder:
         if entry not in self.entries[self.index[key]]:
             self.entries[self.index[key]].append(entry)
 
-    def automaton(self) -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[Entry, ...]]]:
-        """The compiled automaton and the meaning of each of its patterns."""
-        return _compile(list(self.index), [tuple(e) for e in self.entries])
-
-    def split(
-        self, markers: frozenset[str] = frozenset()
-    ) -> tuple[_Automaton, _Automaton, frozenset[int]]:
-        """Two automata: patterns without a doubled character, and the few with one (谢谢, 666).
-
-        Text is scanned with its runs squeezed (加加微微信信 → 加微信); every occurrence of a
-        pattern without a doubled character in the unsqueezed text is also one in the squeezed
-        text, so only the patterns with a doubled character need the unsqueezed text.
-        ``markers`` are extra patterns of the first automaton (meaning nothing unless they are
-        patterns too) whose ids come back third: a scan tells whether the text holds one (a
-        digit, a doubled character) without a pass of its own.
-        """
-        single: list[tuple[str, tuple[Entry, ...]]] = []
-        double: list[tuple[str, tuple[Entry, ...]]] = []
-        for key, position in self.index.items():
-            (double if RUN.search(key) else single).append((key, tuple(self.entries[position])))
-        keys = {k for k, _ in single}
-        single += [(m, ()) for m in sorted(markers - keys)]
-        ids = frozenset(i for i, (k, _) in enumerate(single) if k in markers)
-        return (
-            _compile([k for k, _ in single], [e for _, e in single]),
-            _compile([k for k, _ in double], [e for _, e in double]),
-            ids,
-        )
-
     def doubled(self) -> frozenset[str]:
         """Every character that some pattern holds twice in a row."""
         return frozenset(m.group(1) for key in self.index for m in RUN.finditer(key))
 
 
-_Automaton = tuple[ahocorasick_rs.AhoCorasick, list[tuple[Entry, ...]]]
+_Meanings = tuple[tuple[str | None, Entry], ...]
+"""What a canonical pattern means: (folded spelling to check, or None for homophones, entry)."""
+_Automaton = tuple[ahocorasick_rs.AhoCorasick, list[_Meanings]]
 
 
-def _compile(patterns: list[str], entries: list[tuple[Entry, ...]]) -> _Automaton:
+def _compile(patterns: list[str], entries: list[_Meanings]) -> _Automaton:
     """An overlapping-match automaton over ``patterns`` (one that never matches when empty)."""
     kind = ahocorasick_rs.MatchKind.Standard
     return ahocorasick_rs.AhoCorasick(patterns or ["\x00"], matchkind=kind), (entries or [()])
@@ -215,22 +188,31 @@ class Engine:
         for cue in contacts.URL_CUES:
             exact.add(cue, (CUE, "url"))
         self.pattern_count = len(exact.index) + len(sounds.index)
-        # Digits (a contact number may follow) and the doubled characters of homophone
-        # patterns are found by the main scans themselves, as marker patterns.
-        digits = frozenset(c for p in self._pieces for c in p if unicodedata.category(c) == "Nd")
+        # One automaton over canonical text holds every pattern: a homophone rule's as it is,
+        # an exact one's canonical form, checked against the folded text where it matched.
+        # Patterns with a doubled character go to a small second automaton (see _scan).
+        # Digits (a contact number may follow) and the doubles of homophone patterns are
+        # marker patterns: the main scan tells whether the text holds one.
         self._exact_doubled = exact.doubled()
         self._sound_doubled = sounds.doubled()
-        markers = frozenset(c * 2 for c in self._sound_doubled)
-        (
-            (self._exact, self._exact_entries),
-            (self._exact2, self._exact2_entries),
-            self._digit_ids,
-        ) = exact.split(digits)
-        (
-            (self._sounds, self._sound_entries),
-            (self._sounds2, self._sound2_entries),
-            self._pair_ids,
-        ) = sounds.split(markers)
+        digits = frozenset(c for p in self._pieces for c in p if unicodedata.category(c) == "Nd")
+        pairs = frozenset(c * 2 for c in self._sound_doubled)
+        single: dict[str, list[tuple[str | None, Entry]]] = {}
+        double: dict[str, list[tuple[str | None, Entry]]] = {}
+        for key, position in exact.index.items():
+            target = double if RUN.search(key) else single
+            bucket = target.setdefault(key.translate(self._homo), [])
+            bucket += [(key, entry) for entry in exact.entries[position]]
+        for key, position in sounds.index.items():
+            target = double if RUN.search(key) else single
+            target.setdefault(key, []).extend((None, entry) for entry in sounds.entries[position])
+        for marker in sorted(digits | pairs):
+            single.setdefault(marker, [])
+        keys = list(single)
+        self._digit_ids = frozenset(i for i, k in enumerate(keys) if k in digits)
+        self._pair_ids = frozenset(i for i, k in enumerate(keys) if k in pairs)
+        self._main = _compile(keys, [tuple(single[k]) for k in keys])
+        self._double = _compile(list(double), [tuple(v) for v in double.values()])
         self._contacts = contacts.build(canon)
 
     def _add_rule(self, exact: _Builder, sounds: _Builder, index: int, spec: RuleSpec) -> None:
@@ -280,36 +262,45 @@ class Engine:
         the unsqueezed and the squeezed text list them (by end, longest first), because the
         context rules break ties by order.
         """
+        main, entries = self._main
         first = RUN.search(folded)
         if first is None:
-            raw = self._exact.find_matches_as_indexes(folded, overlapping=True)
+            raw = main.find_matches_as_indexes(canonical, overlapping=True)
             digit = any(p in self._digit_ids for p, _, _ in raw)
-            out = _meaning(raw, self._exact_entries)
-            raw = self._sounds.find_matches_as_indexes(canonical, overlapping=True)
-            sounds = _meaning(raw, self._sound_entries)
+            exact, sounds = _meanings(raw, entries, folded)
             if any(p in self._pair_ids for p, _, _ in raw):  # 威微 reads 为为
-                more = _matches(self._sounds2, self._sound2_entries, canonical)
+                _, more = self._doubles(canonical, folded)
                 sounds = sorted(sounds + more, key=_by_end) if more else sounds
-            return out + sounds, digit
+            return exact + sounds, digit
         squeeze = _Squeeze([m.span() for m in SQUEEZE.finditer(folded, first.start())])
         short, short_canonical = squeeze.apply(folded), squeeze.apply(canonical)
-        raw = self._exact.find_matches_as_indexes(short, overlapping=True)
+        raw = main.find_matches_as_indexes(short_canonical, overlapping=True)
         digit = any(p in self._digit_ids for p, _, _ in raw)
-        exact, exact_wide = squeeze.map(_meaning(raw, self._exact_entries))
-        if any(folded[s] in self._exact_doubled for s, _ in squeeze.runs):
-            exact += _matches(self._exact2, self._exact2_entries, folded)
-        raw = self._sounds.find_matches_as_indexes(short_canonical, overlapping=True)
-        short_sounds = _meaning(raw, self._sound_entries)
+        short_exact, short_sounds = _meanings(raw, entries, short)
         pairs = any(p in self._pair_ids for p, _, _ in raw)
         if pairs:
-            more = _matches(self._sounds2, self._sound2_entries, short_canonical)
+            _, more = self._doubles(short_canonical, short)
             short_sounds = sorted(short_sounds + more, key=_by_end)
+        exact, exact_wide = squeeze.map(short_exact)
         sounds, sounds_wide = squeeze.map(short_sounds)
-        if pairs or any(canonical[s] in self._sound_doubled for s, _ in squeeze.runs):
-            sounds += _matches(self._sounds2, self._sound2_entries, canonical)
+        if (
+            pairs
+            or any(folded[s] in self._exact_doubled for s, _ in squeeze.runs)
+            or any(canonical[s] in self._sound_doubled for s, _ in squeeze.runs)
+        ):
+            more_exact, more = self._doubles(canonical, folded)
+            exact += more_exact
+            sounds += more
         exact.sort(key=_by_end)
         sounds.sort(key=_by_end)
         return exact + sounds + exact_wide + sounds_wide, digit
+
+    def _doubles(self, canonical: str, folded: str) -> tuple[list[Hit], list[Hit]]:
+        """Exact and homophone matches of the patterns with a doubled character."""
+        automaton, entries = self._double
+        return _meanings(
+            automaton.find_matches_as_indexes(canonical, overlapping=True), entries, folded
+        )
 
 
 def _by_end(hit: Hit) -> tuple[int, int]:
@@ -317,16 +308,22 @@ def _by_end(hit: Hit) -> tuple[int, int]:
     return hit[2], hit[1]
 
 
-def _matches(
-    automaton: ahocorasick_rs.AhoCorasick, entries: list[tuple[Entry, ...]], text: str
-) -> list[Hit]:
-    """Every (meaning, start, end) of the automaton's overlapping matches in ``text``."""
-    return _meaning(automaton.find_matches_as_indexes(text, overlapping=True), entries)
-
-
-def _meaning(raw: list[tuple[int, int, int]], entries: list[tuple[Entry, ...]]) -> list[Hit]:
-    """Raw matches (pattern, start, end) with what each pattern means (markers: nothing)."""
-    return [(entry, s, e) for p, s, e in raw for entry in entries[p]]
+def _meanings(
+    raw: list[tuple[int, int, int]],
+    entries: list[tuple[tuple[str | None, Entry], ...]],
+    folded: str,
+) -> tuple[list[Hit], list[Hit]]:
+    """Raw matches of the canonical automaton as exact hits (their folded spelling checked)
+    and homophone hits; markers mean nothing."""
+    exact: list[Hit] = []
+    sounds: list[Hit] = []
+    for p, s, e in raw:
+        for spelling, entry in entries[p]:
+            if spelling is None:
+                sounds.append((entry, s, e))
+            elif folded[s:e] == spelling:
+                exact.append((entry, s, e))
+    return exact, sounds
 
 
 class _Squeeze:
@@ -366,7 +363,14 @@ class _Squeeze:
         every match as the span with its runs (as the squeezed text reads it)."""
         exact: list[Hit] = []
         wide: list[Hit] = []
+        at, removed = self.at, self.removed
         for entry, s, e in hits:
+            k = bisect_right(at, s) - 1
+            if (k < 0 or at[k] < s) and (k + 1 == len(at) or at[k + 1] >= e):
+                shift = removed[k] if k >= 0 else 0  # no run in or at the ends of the match
+                exact.append((entry, s + shift, e + shift))
+                wide.append((entry, s + shift, e + shift))
+                continue
             first, last = self.span(s)
             end_first, end_last = self.span(e - 1) if e - 1 != s else (first, last)
             if e - s == 1:  # one character: each of its run
@@ -387,7 +391,11 @@ class Origins:
     def __getitem__(self, index: int) -> int:
         """The original index of the folded character at ``index``."""
         if self._cumulative is None:
-            self._cumulative = list(accumulate(map(ord, self.text.translate(width_table()))))
+            widths = self.text.translate(width_table())
+            try:
+                self._cumulative = list(accumulate(widths.encode("latin-1")))  # a byte a width
+            except UnicodeEncodeError:  # code points beyond the table are kept: width 1
+                self._cumulative = list(accumulate(ord(w) if w < "\u0100" else 1 for w in widths))
         return bisect_right(self._cumulative, index)
 
 

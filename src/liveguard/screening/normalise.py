@@ -20,6 +20,7 @@ character it came from; it runs only for messages that matched something.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from typing import Any
@@ -241,7 +242,8 @@ BEYOND_PAIRS = re.compile(f"[{chr(SCAN_LIMIT)}-{chr(0x10FFFF)}]")
 
 def fold_canon(text: str) -> tuple[str, str]:
     """The folded and the canonical text of ``text`` (same positions), in one pass if it can."""
-    if BEYOND_PAIRS.search(text) is None:
+    # Only text stored four bytes a character can hold one beyond: its size says so at once.
+    if sys.getsizeof(text) < 4 * len(text) + 60 or BEYOND_PAIRS.search(text) is None:
         pairs = text.translate(pair_table())
         return pairs[0::2], pairs[1::2]
     folded = text.translate(fold_table())
