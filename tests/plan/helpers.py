@@ -103,8 +103,36 @@ def plan_id_cases(ctx: AppContext, world: World) -> dict[tuple[str, str, str, st
             by=system,
             now=ctx.clock.now(),
         )
-        uow.commit()
         b_room = str(room.id)
+        # A session of each merchant: A's staff name B's product when marking a presentation.
+        a_party = uow.session.scalars(select(Party).where(Party.org_id == world.merchant_a)).one()
+        a_room = create_room(
+            uow.session,
+            party_id=a_party.id,
+            platform="快手",
+            external_id=f"idor-a-{world.merchant_a.hex}",
+            name="甲的直播间",
+            by=system,
+            now=ctx.clock.now(),
+        )
+        now = ctx.clock.now()
+        a_live = plan.create_session(
+            uow.session,
+            tenant_id=world.merchant_a,
+            data=plan.SessionInput(a_room.id, "甲的场次", START, END),
+            by=system,
+            now=now,
+        )
+        b_live = plan.create_session(
+            uow.session,
+            tenant_id=world.merchant_b,
+            data=plan.SessionInput(room.id, "乙的场次", START, END),
+            by=system,
+            now=now,
+        )
+        b_product = plan.add_product(uow.session, b_live, coat(), by=system, now=now)
+        uow.commit()
+        a_session, b_product_id = a_live.id, str(b_product.id)
     body = {
         "title": "越权",
         "scheduled_start": "2026-12-01T20:00:00+08:00",
@@ -121,5 +149,10 @@ def plan_id_cases(ctx: AppContext, world: World) -> dict[tuple[str, str, str, st
             url,
             {"json": {**body, "org_id": str(world.merchant_a), "room_id": b_room}},
             422,
+        ),
+        ("POST", f"{url}/{{session_id}}/presentations", "body", "product_id"): (
+            f"{url}/{a_session}/presentations",
+            {"json": {"product_id": b_product_id}},
+            404,
         ),
     }
