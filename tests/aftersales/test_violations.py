@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveguard.aftersales import jobs, service
@@ -18,6 +19,7 @@ from liveguard.evidence.models import EvidenceRecord
 from liveguard.registry.models import Party, Violation
 from liveguard.web.context import AppContext
 from tests.aftersales.test_cases import refund, request, step
+from tests.aftersales.test_console import login
 from tests.conftest import World
 from tests.order.helpers import consumer, signed_order, staff
 
@@ -116,3 +118,20 @@ def test_a_request_left_unprocessed_past_15_days_is_reported(
             service.report_violations_due(uow.session, now=clock.now(), deadlines=wf.Deadlines())
             == 0
         )
+
+
+def test_the_case_shows_it_was_reported(
+    client: TestClient, ctx: AppContext, world: World, clock: FixedClock
+) -> None:
+    case_id = received_case(ctx, world, "V-5")
+    clock.advance(timedelta(days=16))
+    jobs.run_once(ctx)
+    answer = client.get(f"/api/v1/aftersales/cases/{case_id}", headers=world.staff_a.headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["violation_reported_at"] is not None
+    assert body["clock"]["violation"] is True
+    login(client, world.staff_a.email)
+    page = client.get(f"/console/aftersales/cases/{case_id}").text
+    assert 'id="violation-reported"' in page
+    assert "第三十一条" in page

@@ -115,6 +115,7 @@ class CaseRead(BaseModel):
     refund_due_at: datetime | None
     inspection_note: str | None
     closed_at: datetime | None
+    violation_reported_at: datetime | None = None  # 办法 第三十一条, reported to the registry
     clock: ClockRead
     actions: list[str] = []
 
