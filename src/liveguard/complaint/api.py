@@ -25,7 +25,7 @@ from liveguard.complaint.schemas import (
     StepCreate,
     StepRead,
 )
-from liveguard.errors import InvalidInput, PermissionDenied
+from liveguard.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied
 from liveguard.web.context import AppContext
 from liveguard.web.deps import CtxDep, PageDep, PrincipalDep, UowDep
 from liveguard.web.types import PlainText
@@ -302,6 +302,20 @@ def portal_session(
 PortalDep = Annotated[portal.Portal, Depends(portal_session)]
 
 
+def portal_owner(
+    uow: UowDep, ctx: CtxDep, token: Annotated[str | None, Header(alias=PORTAL_HEADER)] = None
+) -> portal.Portal | None:
+    """The verified consumer, or None: a route naming a complaint answers 404 without one
+    (whose complaint it is, or whether it exists, is never told)."""
+    try:
+        return portal.portal_of(uow.session, token, cipher=ctx.cipher, now=ctx.clock.now())
+    except AuthenticationRequired:
+        return None
+
+
+OwnerDep = Annotated[portal.Portal | None, Depends(portal_owner)]
+
+
 def consumer_read(c: Complaint, ctx: AppContext) -> ComplaintRead:
     """The consumer's view: their own phone in full, the consumer's actions."""
     actions = [a.value for a in wf.allowed_actions(service.state_of(c), wf.Party.CONSUMER)]
@@ -391,12 +405,14 @@ def portal_list(me: PortalDep, uow: UowDep, ctx: CtxDep) -> list[ComplaintRead]:
 def portal_step(
     complaint_id: uuid.UUID,
     body: StepCreate,
-    me: PortalDep,
+    me: OwnerDep,
     uow: UowDep,
     ctx: CtxDep,
     clocks: ClocksDep,
 ) -> ComplaintRead:
     """The consumer's step: reply, ask the platform to intervene, close, re-open, rate."""
+    if me is None:
+        raise NotFound(code="complaint.not_found")
     c = portal.get_mine(uow.session, me, complaint_id)
     flows.consumer_step(uow.session, me, c, _step_input(body), clocks=clocks, now=ctx.clock.now())
     uow.commit()

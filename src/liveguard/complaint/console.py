@@ -20,7 +20,7 @@ from liveguard.complaint import workflow as wf
 from liveguard.complaint.api import complaint_fields, staff_actions
 from liveguard.complaint.deps import clocks_of, code_rules_of, code_sender_of
 from liveguard.complaint.models import Complaint
-from liveguard.errors import InvalidInput, LiveguardError
+from liveguard.errors import InvalidInput, LiveguardError, NotFound
 from liveguard.security import new_secret
 from liveguard.web.console import ConsoleText, console_router, render
 from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
@@ -551,8 +551,8 @@ def _portal_case(
 def portal_case(request: Request, complaint_id: uuid.UUID, uow: UowDep, ctx: CtxDep) -> Response:
     """The consumer's complaint: status, deadlines, what happened, and their actions."""
     me = _me(request, uow, ctx)
-    if me is None:
-        return RedirectResponse("/console/complaint-portal", status_code=303)
+    if me is None:  # whose complaint it is, or whether it exists, is never told
+        raise NotFound(code="complaint.not_found")
     return _portal_case(request, ctx, uow.session, portal.get_mine(uow.session, me, complaint_id))
 
 
@@ -562,15 +562,17 @@ def portal_step(
     complaint_id: uuid.UUID,
     uow: UowDep,
     ctx: CtxDep,
-    action: Annotated[ConsoleText, Form(max_length=30)],
+    action: Annotated[ConsoleText, Form(max_length=30)] = "",
     note: FormText = "",
     rating: Annotated[ConsoleText, Form(max_length=1)] = "",
     csrf_token: CsrfField = "",
 ) -> Response:
     """The consumer's step: reply, ask the platform to step in, close, re-open, rate."""
-    _check_csrf(request, csrf_token)
-    me = _require_me(request, uow, ctx)
+    me = _me(request, uow, ctx)
+    if me is None:
+        raise NotFound(code="complaint.not_found")
     c = portal.get_mine(uow.session, me, complaint_id)
+    _check_csrf(request, csrf_token)
     try:
         data = _step_input(action, note, "", "", [], "", rating)
         if data.action not in portal.CONSUMER_ACTIONS:

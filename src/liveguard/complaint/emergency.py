@@ -180,10 +180,9 @@ def _require_supervisor(principal: Principal) -> None:
 
 
 def get_emergency(session: Session, principal: Principal, emergency_id: uuid.UUID) -> Emergency:
-    """An emergency (platform supervisors only), or NotFound."""
-    _require_supervisor(principal)
+    """An emergency (platform supervisors only: anyone else is told it does not exist)."""
     found = session.get(Emergency, emergency_id)
-    if found is None:
+    if found is None or not principal.can("complaint.supervise"):
         raise NotFound(code="complaint.emergency_not_found")
     return found
 

@@ -1,0 +1,81 @@
+"""Complaint helpers for other suites: one merchant's complaint and emergency (IDOR sweep)."""
+
+from __future__ import annotations
+
+import uuid
+
+from liveguard.complaint import emergency, flows
+from liveguard.complaint.deps import clocks_of
+from liveguard.complaint.service import Intake
+from liveguard.web.context import AppContext
+
+
+def merchant_complaint(ctx: AppContext, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """A complaint about the merchant and an emergency linked to it."""
+    now = ctx.clock.now()
+    with ctx.db.unit_of_work() as uow:
+        c, _ = flows.file(
+            uow.session,
+            Intake(merchant_id=org_id, category="quality", title="IDOR 投诉", phone="13600000000"),
+            channel="api",
+            by_label="system",
+            actor=None,
+            cipher=ctx.cipher,
+            clocks=clocks_of(ctx),
+            threshold=100,
+            now=now,
+        )
+        e = emergency.open_emergency(
+            uow.session,
+            trigger="manual",
+            title="IDOR 应急",
+            tenant_id=org_id,
+            complaints=[c],
+            now=now,
+        )
+        uow.commit()
+        return {"complaint_id": c.id, "emergency_id": e.id}
+
+
+def complaint_id_cases(b: str) -> dict[tuple[str, str, str, str], object]:
+    """IDOR cases: A's staff naming merchant B in complaint bodies."""
+    body = {"category": "quality", "title": "越权"}
+    refs = {
+        "room_id": "R-B",
+        "product_id": "P-B",
+        "live_session_id": "S-B",
+        "client_request_id": "idor-request-b",
+    }
+    return {
+        # Filing for another merchant is refused outright.
+        ("POST", "/api/v1/complaints", "body", "merchant_id"): (
+            "/api/v1/complaints",
+            {"json": {**body, "merchant_id": b}},
+            403,
+        ),
+        # B is a merchant, not a live side: refused before anything is written.
+        ("POST", "/api/v1/complaints", "body", "live_side_id"): (
+            "/api/v1/complaints",
+            {"json": {**body, "merchant_id": b, "live_side_id": b}},
+            403,
+        ),
+        # The consumer portal takes no staff credentials at all.
+        **{
+            ("POST", "/api/v1/complaint-portal/complaints", "body", field): (
+                "/api/v1/complaint-portal/complaints",
+                {"json": {**body, "merchant_id": b, **refs}},
+                401,
+            )
+            for field in ("merchant_id", "room_id", "client_request_id")
+        },
+        # References to the platform's rooms, sessions and products are plain text; naming B's
+        # with B as the merchant is refused like any filing for B.
+        **{
+            ("POST", "/api/v1/complaints", "body", field): (
+                "/api/v1/complaints",
+                {"json": {**body, "merchant_id": b, **refs}},
+                403,
+            )
+            for field in ("room_id", "product_id", "live_session_id", "client_request_id")
+        },
+    }
