@@ -47,7 +47,7 @@ def gate_facts(
             reasons = registry.sell_blockers(session, merchant, category, today=today)
             selling[rules.CATEGORIES[category]] = reasons
     plan = plans.latest(session, live)
-    result = plans.recommend_for(session, live)
+    result = plans.recommend_for(session, live, abandonment=False)
     return rules.GateFacts(
         host_blockers=hosts,
         sell_blockers=selling,
@@ -146,7 +146,7 @@ def override_staffing(
     if live.status in ("live", "ended"):
         raise Conflict("直播已开始或已结束", code="plan.session_started")
     text = clean(reason, 1000, "特批理由")
-    result = plans.recommend_for(session, live)
+    result = plans.recommend_for(session, live, abandonment=False)
     if result is None:
         raise Conflict("尚无售后服务方案，无法测算客服人数", code="plan.no_service_plan")
     live.staffing_override, live.staffing_override_by, live.updated_at = text, by.label, now

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -284,6 +284,7 @@ def _intervals(
     if plan is None:
         return [], sum(1 for r in rows if r.kind in CONTACT_KINDS), None
     data = plans.staffing_input(live, plans.units_of(session, live), plan.staffing)
+    data = replace(data, patience_seconds=None)  # Erlang C alone: refreshed every few seconds
     result = staffing.recommend(data, assigned=live.assigned_cs)
     actual: Counter[int] = Counter()
     outside = 0

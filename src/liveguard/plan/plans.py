@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -83,12 +83,19 @@ def units_of(session: Session, live: LiveSession) -> int:
     return sum(p.stock + p.presale_quantity for p in products_of(session, live))
 
 
-def recommend_for(session: Session, live: LiveSession) -> staffing.StaffingResult | None:
-    """The staffing recommendation from the newest plan version (None: no plan filed)."""
+def recommend_for(
+    session: Session, live: LiveSession, *, abandonment: bool = True
+) -> staffing.StaffingResult | None:
+    """The staffing recommendation from the newest plan version (None: no plan filed).
+
+    ``abandonment=False`` skips the Erlang A figures (the gate needs only Erlang C's headcount).
+    """
     plan = latest(session, live)
     if plan is None:
         return None
     data = staffing_input(live, units_of(session, live), plan.staffing)
+    if not abandonment:
+        data = replace(data, patience_seconds=None)
     return staffing.recommend(data, assigned=live.assigned_cs)
 
 

@@ -208,13 +208,18 @@ def _answered_within(stage_rates: np.ndarray, t: float) -> np.ndarray:
         raise _too_large()
     rates = stage_rates[:size] / top
     poisson = _poisson_weights(mean, steps + 1)
-    # u[m]: chance of having passed all stages of a contact with m stages left, after k jumps.
+    left = 1.0 - np.cumsum(poisson)  # Poisson mass beyond k jumps: the error of stopping there
+    # u[m]: chance of having passed all stages of a contact with m stages left, after k jumps;
+    # after k jumps only the first k positions can have passed.
     u = np.zeros(size + 1)
     u[0] = 1.0
     total = poisson[0] * u[1:]
     for k in range(1, steps + 1):
-        u[1:] = rates * u[:-1] + (1 - rates) * u[1:]
-        total += poisson[k] * u[1:]
+        hi = min(size, k)
+        u[1 : hi + 1] = rates[:hi] * u[:hi] + (1 - rates[:hi]) * u[1 : hi + 1]
+        total[:hi] += poisson[k] * u[1 : hi + 1]
+        if k > mean and left[k] < 1e-14:
+            break
     out = np.zeros(len(stage_rates))
     out[:size] = np.minimum(total, 1.0)
     return out
