@@ -6,7 +6,8 @@ import uuid
 
 from liveguard.complaint import emergency, flows
 from liveguard.complaint.deps import clocks_of
-from liveguard.complaint.service import Intake
+from liveguard.complaint.models import Report
+from liveguard.complaint.service import PHONE_CONTEXT, Intake
 from liveguard.web.context import AppContext
 
 
@@ -33,8 +34,19 @@ def merchant_complaint(ctx: AppContext, org_id: uuid.UUID) -> dict[str, uuid.UUI
             complaints=[c],
             now=now,
         )
+        r = Report(
+            target_type="room",
+            target_ref=f"R-{org_id.hex[:6]}",
+            category="other",
+            phone_enc=ctx.cipher.encrypt("13600000000", context=PHONE_CONTEXT),
+            phone_index=ctx.cipher.blind_index("13600000000", context=PHONE_CONTEXT),
+            status="received",
+            received_at=now,
+            evidence=[],
+        )
+        uow.session.add(r)
         uow.commit()
-        return {"complaint_id": c.id, "emergency_id": e.id}
+        return {"complaint_id": c.id, "emergency_id": e.id, "report_id": r.id}
 
 
 def complaint_id_cases(b: str) -> dict[tuple[str, str, str, str], object]:
@@ -46,6 +58,7 @@ def complaint_id_cases(b: str) -> dict[tuple[str, str, str, str], object]:
         "live_session_id": "S-B",
         "client_request_id": "idor-request-b",
     }
+    report = {"target_type": "room", "target_ref": "R-B", "category": "other", "room_id": "R-B"}
     return {
         # Filing for another merchant is refused outright.
         ("POST", "/api/v1/complaints", "body", "merchant_id"): (
@@ -67,6 +80,14 @@ def complaint_id_cases(b: str) -> dict[tuple[str, str, str, str], object]:
                 401,
             )
             for field in ("merchant_id", "room_id", "client_request_id")
+        },
+        **{
+            ("POST", "/api/v1/complaint-portal/reports", "body", field): (
+                "/api/v1/complaint-portal/reports",
+                {"json": {**report, "party_id": str(uuid.uuid4())}},
+                401,
+            )
+            for field in ("party_id", "room_id")
         },
         # References to the platform's rooms, sessions and products are plain text; naming B's
         # with B as the merchant is refused like any filing for B.

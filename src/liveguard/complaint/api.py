@@ -4,13 +4,14 @@ account (phone and one-time code) and follow, answer and rate their complaints."
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveguard.access import Principal
-from liveguard.complaint import emergency, flows, portal, service
+from liveguard.complaint import emergency, flows, portal, reports, service
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.deps import ClocksDep, clocks_of, code_rules_of, code_sender_of
 from liveguard.complaint.models import Complaint
@@ -419,4 +420,113 @@ def portal_step(
     return consumer_read(c, ctx)
 
 
-ROUTERS = (router, emergencies, consumer)
+# ------------------------------------------------------------------------- user reports (举报)
+
+reports_router = APIRouter(prefix="/reports", tags=["complaints"])
+
+
+class ReportCreate(BaseModel):
+    """A report of a live room, host, product or comment."""
+
+    model_config = ConfigDict(extra="forbid")
+    target_type: Annotated[str, Field(pattern=r"^(room|host|product|comment)$")]
+    target_ref: Annotated[PlainText, Field(min_length=1, max_length=120)]
+    category: Annotated[str, Field(max_length=30)]
+    description: Annotated[PlainText, Field(max_length=2000)] = ""
+    room_id: Annotated[str | None, Field(max_length=64)] = None
+    party_id: uuid.UUID | None = None
+    seen_at: datetime | None = None
+    evidence: Annotated[list[Annotated[str, Field(max_length=300)]], Field(max_length=9)] = []
+
+
+class ReportRead(BaseModel):
+    """A report and its outcome."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    target_type: str
+    target_ref: str
+    category: str
+    description: str
+    room_id: str | None
+    seen_at: datetime | None
+    evidence: list[str]
+    group_id: uuid.UUID | None
+    status: str
+    outcome: str | None
+    received_at: datetime
+    decided_at: datetime | None
+
+
+class ReportDecision(BaseModel):
+    """Triage: substantiated or not, and the outcome the reporter sees."""
+
+    model_config = ConfigDict(extra="forbid")
+    substantiated: bool
+    outcome: Annotated[PlainText, Field(min_length=1, max_length=2000)]
+
+
+@consumer.post("/reports", response_model=ReportRead, status_code=201, summary="举报")
+def file_report(body: ReportCreate, me: PortalDep, uow: UowDep, ctx: CtxDep) -> ReportRead:
+    """Report a live room, host, product or comment (rate-limited per phone)."""
+    report = reports.file_report(
+        uow.session,
+        me,
+        reports.ReportIn(
+            target_type=body.target_type,
+            target_ref=body.target_ref,
+            category=body.category,
+            description=body.description,
+            room_id=body.room_id,
+            party_id=body.party_id,
+            seen_at=body.seen_at,
+            evidence=tuple(body.evidence),
+        ),
+        cipher=ctx.cipher,
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    return ReportRead.model_validate(report)
+
+
+@consumer.get("/reports", response_model=list[ReportRead], summary="我的举报")
+def my_reports(me: PortalDep, uow: UowDep) -> list[ReportRead]:
+    """The reporter's reports and their outcomes."""
+    return [ReportRead.model_validate(r) for r in reports.my_reports(uow.session, me)]
+
+
+@reports_router.get("", response_model=list[ReportRead], summary="举报分拣队列")
+def triage_queue(
+    uow: UowDep,
+    principal: PrincipalDep,
+    paging: PageDep,
+    open_only: Annotated[bool, Query(alias="open")] = True,
+) -> list[ReportRead]:
+    """Reports waiting for triage, oldest first (platform supervisors)."""
+    rows, _ = reports.list_reports(
+        uow.session, principal, open_only=open_only, page=paging.page, per_page=paging.per_page
+    )
+    return [ReportRead.model_validate(r) for r in rows]
+
+
+@reports_router.post(
+    "/{report_id}/decision", response_model=ReportRead, responses={**NOT_FOUND, **CONFLICT}
+)
+def decide_report(
+    report_id: uuid.UUID, body: ReportDecision, uow: UowDep, principal: PrincipalDep, ctx: CtxDep
+) -> ReportRead:
+    """Decide a report; a substantiated one about a registry party carries penalty points."""
+    report = reports.get_report(uow.session, principal, report_id)
+    reports.decide_report(
+        uow.session,
+        principal,
+        report,
+        substantiated=body.substantiated,
+        outcome=body.outcome,
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    return ReportRead.model_validate(report)
+
+
+ROUTERS = (router, emergencies, consumer, reports_router)

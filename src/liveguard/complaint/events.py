@@ -77,3 +77,28 @@ class EmergencyUpdated(Event):
     emergency_id: uuid.UUID
     what: str
     text: str = ""
+
+
+class ReportReceived(Event):
+    """A user report (举报) came in."""
+
+    kind = "complaint.report_received"
+    report_id: uuid.UUID
+    target_type: str
+    target_ref: str
+    room_id: str | None = None
+    category: str
+    group_id: uuid.UUID | None = None
+
+
+class ReportDecided(Event):
+    """A report was triaged (screening review and the registry may act on it)."""
+
+    kind = "complaint.report_decided"
+    report_id: uuid.UUID
+    target_type: str
+    target_ref: str
+    room_id: str | None = None
+    category: str
+    substantiated: bool
+    outcome: str

@@ -203,3 +203,27 @@ class Emergency(TimestampedMixin, Base):
     actions: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # [{"at", "by", "text"}]
     post_mortem: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
+
+
+class Report(Base):
+    """A user report (举报) of a room, host, product or comment (直播营销服务规范 6.3.1, 7.2.5)."""
+
+    __tablename__ = "complaint_report"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    target_type: Mapped[str] = mapped_column(String(20))  # room | host | product | comment
+    target_ref: Mapped[str] = mapped_column(String(120), index=True)
+    party_id: Mapped[uuid.UUID | None]  # the registry party reported, when the reporter knew it
+    room_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text, default="")
+    seen_at: Mapped[datetime | None]  # when the reporter saw it (the moment in the stream)
+    evidence: Mapped[list[str]] = mapped_column(default=list)  # screenshot addresses, links
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20))  # received | substantiated | unsubstantiated
+    outcome: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    received_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

@@ -57,6 +57,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "complaint_report",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("target_type", sa.String(length=20), nullable=False),
+        sa.Column("target_ref", sa.String(length=120), nullable=False),
+        sa.Column("party_id", sa.Uuid(), nullable=True),
+        sa.Column("room_id", sa.String(length=64), nullable=True),
+        sa.Column("category", sa.String(length=30), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "evidence",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("phone_enc", sa.Text(), nullable=False),
+        sa.Column("phone_index", sa.String(length=64), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("outcome", sa.Text(), nullable=True),
+        sa.Column("decided_by", sa.String(length=254), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaint_report")),
+    )
+    with op.batch_alter_table("complaint_report", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_complaint_report_group_id"), ["group_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_complaint_report_phone_index"), ["phone_index"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_complaint_report_target_ref"), ["target_ref"], unique=False
+        )
+
+    op.create_table(
         "complaint_emergency",
         sa.Column("tenant_id", sa.Uuid(), nullable=True),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -398,6 +434,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_complaint_emergency_rule_key"))
 
     op.drop_table("complaint_emergency")
+    with op.batch_alter_table("complaint_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_complaint_report_target_ref"))
+        batch_op.drop_index(batch_op.f("ix_complaint_report_phone_index"))
+        batch_op.drop_index(batch_op.f("ix_complaint_report_group_id"))
+
+    op.drop_table("complaint_report")
     with op.batch_alter_table("complaint_portal_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_complaint_portal_session_phone_index"))
 
