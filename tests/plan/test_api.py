@@ -156,6 +156,22 @@ def test_staffing_without_a_session(client: TestClient, stage: Stage) -> None:
     assert r.status_code == 200, r.text
     assert (r.json()["required_headcount"], r.json()["shortfall"]) == (20, 5)
     assert r.json()["intervals"][0]["agents"] == 14
+    assert r.json()["intervals"][0]["erlang_a"] is None
+    r = client.post(
+        f"{BASE}/staffing",
+        json={**body, "patience_seconds": 60},
+        headers=stage.world.regulator.headers,
+    )
+    row = r.json()["intervals"][0]
+    assert row["erlang_a"]["agents"] == 14
+    assert 0 < row["erlang_a"]["abandon_probability"] < 0.05
+    assert row["erlang_a_agents"] <= 14
+    bad = client.post(
+        f"{BASE}/staffing",
+        json={**body, "patience_seconds": 0},
+        headers=stage.world.regulator.headers,
+    )
+    assert bad.status_code == 422
 
 
 def test_unknown_ids_are_404(client: TestClient, stage: Stage) -> None:

@@ -91,6 +91,11 @@ def test_a_merchant_plans_and_the_officer_approves(
     assert client.post(f"{url}/products", data={**PRODUCT, "csrf_token": csrf}).status_code == 200
     page = client.post(f"{url}/plans", data={**PLAN, "csrf_token": csrf})
     assert "客服人数测算（Erlang C）" in page.text
+    assert "放弃率（Erlang A）" not in page.text  # no patience given: Erlang C alone
+    page = client.post(f"{url}/plans", data={**PLAN, "patience_seconds": "90", "csrf_token": csrf})
+    assert "放弃率（Erlang A）" in page.text
+    assert 'class="erlang-a"' in page.text
+    assert "放弃的算未接起" in page.text  # the explanation of Erlang A's service level
     assert "平均应答时间（ASA）" in page.text
     assert "售后服务方案待直播方审核" in page.text
     assert "批准方案" not in page.text  # merchants do not review
