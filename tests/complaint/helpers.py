@@ -89,6 +89,24 @@ def complaint_id_cases(b: str) -> dict[tuple[str, str, str, str], object]:
             )
             for field in ("party_id", "room_id")
         },
+        # Emergencies are opened by the platform only; robots only for one's own organisation.
+        ("POST", "/api/v1/emergencies", "body", "merchant_id"): (
+            "/api/v1/emergencies",
+            {"json": {"title": "越权", "merchant_id": b}},
+            403,
+        ),
+        ("POST", "/api/v1/complaint-robots", "body", "org_id"): (
+            "/api/v1/complaint-robots",
+            {
+                "json": {
+                    "audience": "merchant",
+                    "org_id": b,
+                    "service": "dingtalk",
+                    "url": "https://oapi.dingtalk.com/robot/send?access_token=x",
+                }
+            },
+            403,
+        ),
         # References to the platform's rooms, sessions and products are plain text; naming B's
         # with B as the merchant is refused like any filing for B.
         **{

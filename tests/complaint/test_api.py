@@ -206,3 +206,47 @@ def test_codes_expire_limit_attempts_and_rate_limit(
     assert limited.status_code == 429
     assert limited.json()["code"] == "complaint.too_many_codes"
     assert all(len(c) == 6 for _, c in fake_sender.sent)
+
+
+def test_emergency_by_hand_and_robot_registration(client: TestClient, sides: Sides) -> None:
+    admin, staff = sides.world.admin.headers, sides.world.staff_a.headers
+    made = client.post(
+        "/api/v1/emergencies",
+        json={"title": "直播间大面积食品安全投诉", "merchant_id": str(sides.world.merchant_a)},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    eid = made.json()["id"]
+    assert client.post("/api/v1/emergencies", json={"title": "x"}, headers=staff).status_code == 403
+    acted = client.post(
+        f"/api/v1/emergencies/{eid}/actions",
+        json={"kind": "action", "text": "暂停直播间"},
+        headers=admin,
+    )
+    assert acted.json()["responded_at"] is not None
+    closed = client.post(
+        f"/api/v1/emergencies/{eid}/actions",
+        json={"kind": "close", "text": "复盘：供应商冷链断链，已更换供应商"},
+        headers=admin,
+    )
+    assert closed.json()["status"] == "closed"
+    listed = client.get("/api/v1/emergencies", headers=admin).json()
+    assert [e["id"] for e in listed] == [eid]
+    robot = {
+        "audience": "merchant",
+        "org_id": str(sides.world.merchant_a),
+        "service": "wecom",
+        "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+    }
+    own = client.post("/api/v1/complaint-robots", json=robot, headers=staff)
+    assert own.status_code == 201, own.text
+    assert "url" not in own.json()
+    platform_robot = {**robot, "audience": "platform", "org_id": None}
+    assert (
+        client.post("/api/v1/complaint-robots", json=platform_robot, headers=staff).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/complaint-robots", json=platform_robot, headers=admin).status_code
+        == 201
+    )

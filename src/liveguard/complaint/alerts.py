@@ -41,8 +41,8 @@ def add_robot(
         raise InvalidInput(
             "平台机器人不属于任何机构，其他机器人须指定机构", code="complaint.invalid_audience"
         )
-    own = org_id is not None and org_id in principal.org_ids
-    if not (is_platform(principal) or own):
+    own = org_id is not None and org_id in principal.org_ids and principal.can("complaint.handle")
+    if not ((is_platform(principal) and principal.can("complaint.supervise")) or own):
         raise PermissionDenied(details={"action": "complaint.robots"})
     notify.check_robot_url(service, url, allowed_hosts, domain="complaint")
     robot = Robot(

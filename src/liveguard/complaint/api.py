@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveguard.access import Principal
-from liveguard.complaint import emergency, flows, portal, reports, service
+from liveguard.complaint import alerts, emergency, flows, portal, reports, service
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.deps import ClocksDep, clocks_of, code_rules_of, code_sender_of
 from liveguard.complaint.models import Complaint
@@ -529,4 +529,78 @@ def decide_report(
     return ReportRead.model_validate(report)
 
 
-ROUTERS = (router, emergencies, consumer, reports_router)
+class EmergencyCreate(BaseModel):
+    """An emergency opened by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    merchant_id: uuid.UUID | None = None
+    owner: Annotated[PlainText | None, Field(max_length=254)] = None
+
+
+@emergencies.post("", response_model=EmergencyRead, status_code=201, summary="人工启动应急机制")
+def open_emergency(
+    body: EmergencyCreate, uow: UowDep, principal: PrincipalDep, ctx: CtxDep
+) -> EmergencyRead:
+    """Open an emergency by hand (platform supervisors)."""
+    principal.require("complaint.supervise")
+    e = emergency.open_emergency(
+        uow.session,
+        trigger="manual",
+        title=body.title,
+        tenant_id=body.merchant_id,
+        owner_label=body.owner or principal.label,
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    return EmergencyRead.model_validate(e)
+
+
+robots_router = APIRouter(prefix="/complaint-robots", tags=["complaints"])
+
+
+class RobotCreate(BaseModel):
+    """A DingTalk, WeCom or Feishu group robot for complaint alerts."""
+
+    model_config = ConfigDict(extra="forbid")
+    audience: Annotated[str, Field(pattern=r"^(merchant|live_side|platform)$")]
+    org_id: uuid.UUID | None = None
+    service: Annotated[str, Field(pattern=r"^(dingtalk|wecom|feishu)$")]
+    url: Annotated[str, Field(min_length=8, max_length=500)]
+    secret: Annotated[str | None, Field(max_length=200)] = None
+    label: Annotated[PlainText, Field(max_length=100)] = ""
+
+
+class RobotRead(BaseModel):
+    """A registered robot (its URL and secret are not shown again)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    audience: str
+    org_id: uuid.UUID | None
+    service: str
+    label: str
+    active: bool
+
+
+@robots_router.post("", response_model=RobotRead, status_code=201, summary="登记投诉通知机器人")
+def add_robot(body: RobotCreate, uow: UowDep, principal: PrincipalDep, ctx: CtxDep) -> RobotRead:
+    """Register a robot for the platform (supervisors) or for one's own organisation."""
+    robot = alerts.add_robot(
+        uow.session,
+        principal,
+        audience=body.audience,
+        org_id=body.org_id,
+        service=body.service,
+        url=body.url,
+        secret=body.secret,
+        label=body.label,
+        allowed_hosts=ctx.settings.registry.webhook_hosts,
+        cipher=ctx.cipher,
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    return RobotRead.model_validate(robot)
+
+
+ROUTERS = (router, emergencies, consumer, reports_router, robots_router)
