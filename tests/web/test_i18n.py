@@ -29,6 +29,7 @@ MESSAGE_SOURCES = [
     "audit",
     "evidence",
     "aftersales",
+    "complaint",
     "order",
     "plan",
     "registry",
