@@ -61,6 +61,14 @@ def test_tenancy(client: TestClient, rooms: Rooms) -> None:
     )
     assert r.status_code == 403  # merchants see their findings; the live side reviews them
     assert client.post(url, content=BATCH).status_code == 401
+    other_room = f"/api/v1/screening/rooms/{rooms.room_b}/messages"
+    named = client.post(
+        other_room,
+        params={"live_session_id": str(rooms.session_a)},
+        content=BATCH,
+        headers={**staff_b, **NDJSON},
+    )
+    assert named.status_code == 404  # a session of another room is not this room's
 
 
 def test_websocket_feed(client: TestClient, rooms: Rooms) -> None:
@@ -86,23 +94,20 @@ def test_lexicon_versions_import_export_publish_try(client: TestClient, rooms: R
     versions = client.get("/api/v1/screening/lexicon/versions", headers=officer).json()
     assert [(v["number"], v["status"]) for v in versions] == [(1, "active")]
     assert versions[0]["rule_count"] >= 2000
-    exported = client.get("/api/v1/screening/lexicon/versions/1", headers=officer)
+    exported = client.get("/api/v1/screening/lexicon/export?version=1", headers=officer)
     doc = json.loads(exported.text)
     doc["rules"] = [r for r in doc["rules"] if r["category"] != "insult"]
     r = client.post("/api/v1/screening/lexicon/versions", json=doc, headers=officer)
     assert r.status_code == 201, r.text
     number = r.json()["number"]
     rule = {
+        "id": "insult.丑八怪",
         "category": "insult",
         "severity": "medium",
         "basis": "直播营销服务规范 7.3.2.2 h",
         "patterns": ["丑八怪"],
     }
-    r = client.put(
-        f"/api/v1/screening/lexicon/versions/{number}/rules/insult.丑八怪",
-        json=rule,
-        headers=officer,
-    )
+    r = client.put(f"/api/v1/screening/lexicon/rules?version={number}", json=rule, headers=officer)
     assert r.status_code == 200, r.text
     tried = client.post(
         "/api/v1/screening/lexicon/try",
@@ -114,12 +119,12 @@ def test_lexicon_versions_import_export_publish_try(client: TestClient, rooms: R
     ]
     assert (
         client.post(
-            f"/api/v1/screening/lexicon/versions/{number}/publish",
+            f"/api/v1/screening/lexicon/publish?version={number}",
             headers=rooms.world.staff_a.headers,
         ).status_code
         == 403
     )
-    r = client.post(f"/api/v1/screening/lexicon/versions/{number}/publish", headers=officer)
+    r = client.post(f"/api/v1/screening/lexicon/publish?version={number}", headers=officer)
     assert r.json()["status"] == "active"
     active = client.post(
         "/api/v1/screening/lexicon/try",
@@ -131,6 +136,14 @@ def test_lexicon_versions_import_export_publish_try(client: TestClient, rooms: R
     assert bad.status_code == 422
     assert bad.json()["code"] == "screening.invalid_lexicon"
     edit_active = client.delete(
-        f"/api/v1/screening/lexicon/versions/{number}/rules/insult.丑八怪", headers=officer
+        "/api/v1/screening/lexicon/rules",
+        params={"version": number, "rule": "insult.丑八怪"},
+        headers=officer,
     )
     assert edit_active.status_code == 409
+    fresh = client.post("/api/v1/screening/lexicon/versions", headers=officer).json()["number"]
+    bad_rule = client.put(
+        f"/api/v1/screening/lexicon/rules?version={fresh}", json={"id": "x"}, headers=officer
+    )
+    assert bad_rule.status_code == 422
+    assert bad_rule.json()["code"] == "screening.invalid_rule"

@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Body, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -80,6 +80,9 @@ def _ingest(
     return ingest_read(accepted)
 
 
+NdjsonBody = Annotated[bytes, Depends(_body)]
+
+
 @router.post(
     "/rooms/{room_id}/messages",
     response_model=IngestRead,
@@ -87,18 +90,23 @@ def _ingest(
     summary="批量接收直播口播与评论（NDJSON）",
     openapi_extra=NDJSON_BODY,
 )
-async def ingest_messages(
+def ingest_messages(
     room_id: uuid.UUID,
-    request: Request,
+    body: NdjsonBody,
+    uow: UowDep,
     principal: PrincipalDep,
+    clock: ClockDep,
     live_session_id: Annotated[
         uuid.UUID | None, Query(description="直播场次（默认当前场次）")
     ] = None,
 ) -> IngestRead:
-    """Accept a batch: good lines are screened after commit, each bad line gets its error."""
-    body = await _body(request)
-    ctx: AppContext = request.app.state.ctx
-    return await run_in_threadpool(_ingest, ctx, principal, room_id, body, live_session_id)
+    """Accept a batch: good lines are screened after commit, each bad line gets its own error."""
+    room = service.get_room(uow.session, principal, room_id, "screening.ingest")
+    accepted = service.ingest(
+        uow.session, principal, room, body, now=clock.now(), live_session_id=live_session_id
+    )
+    uow.commit()
+    return ingest_read(accepted)
 
 
 def _ws_principal(ctx: AppContext, websocket: WebSocket) -> Principal | None:
@@ -233,13 +241,23 @@ def list_versions(uow: UowDep, principal: PrincipalDep, clock: ClockDep) -> list
     return [VersionRead.model_validate(v) for v in rows]
 
 
-@router.get("/lexicon/versions/{number}", summary="导出词库版本（JSON）")
-def export_version(number: int, uow: UowDep, principal: PrincipalDep) -> Response:
+VersionQuery = Annotated[int, Query(ge=1, le=1_000_000, description="词库版本号")]
+
+
+@router.get("/lexicon/export", summary="导出词库版本（JSON）")
+def export_version(
+    uow: UowDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    version: Annotated[
+        int | None, Query(ge=1, le=1_000_000, description="版本号（默认生效版本）")
+    ] = None,
+) -> Response:
     """A version as a lexicon file (the format ``liveguard screen --lexicon`` reads)."""
-    principal.require("screening.read")
-    version = store.get_version(uow.session, number)
-    headers = {"Content-Disposition": f'attachment; filename="lexicon-v{number}.json"'}
-    return Response(store.export_json(version), media_type="application/json", headers=headers)
+    chosen = store.version_to_try(uow.session, principal, version, now=clock.now())
+    uow.commit()
+    headers = {"Content-Disposition": f'attachment; filename="lexicon-v{chosen.number}.json"'}
+    return Response(store.export_json(chosen), media_type="application/json", headers=headers)
 
 
 @router.post(
@@ -260,49 +278,42 @@ def create_version(
     return VersionRead.model_validate(draft)
 
 
-@router.put(
-    "/lexicon/versions/{number}/rules/{rule_id}", response_model=VersionRead, summary="增改规则"
-)
+@router.put("/lexicon/rules", response_model=VersionRead, summary="增改草稿中的规则")
 def put_rule(
-    number: int,
-    rule_id: str,
-    rule: Annotated[dict[str, Any], Body()],
+    version: VersionQuery,
+    rule: Annotated[dict[str, Any], Body(description="规则 JSON（含 id；同 id 的规则被替换）")],
     uow: UowDep,
     principal: PrincipalDep,
     clock: ClockDep,
 ) -> VersionRead:
-    """Add a rule to a draft or replace the rule with this id."""
-    if rule.get("id", rule_id) != rule_id:
-        raise InvalidInput("规则 id 与地址不一致", code="screening.rule_id_mismatch")
-    version = store.put_rule(
-        uow.session, principal, number, {**rule, "id": rule_id}, now=clock.now()
-    )
+    """Add a rule to a draft or replace the rule with the same id."""
+    changed = store.put_rule(uow.session, principal, version, rule, now=clock.now())
     uow.commit()
-    return VersionRead.model_validate(version)
+    return VersionRead.model_validate(changed)
 
 
-@router.delete(
-    "/lexicon/versions/{number}/rules/{rule_id}", response_model=VersionRead, summary="删除规则"
-)
+@router.delete("/lexicon/rules", response_model=VersionRead, summary="删除草稿中的规则")
 def delete_rule(
-    number: int, rule_id: str, uow: UowDep, principal: PrincipalDep, clock: ClockDep
+    version: VersionQuery,
+    rule: Annotated[str, Query(min_length=1, max_length=120, description="规则编号")],
+    uow: UowDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> VersionRead:
     """Remove a rule from a draft."""
-    version = store.delete_rule(uow.session, principal, number, rule_id, now=clock.now())
+    changed = store.delete_rule(uow.session, principal, version, rule, now=clock.now())
     uow.commit()
-    return VersionRead.model_validate(version)
+    return VersionRead.model_validate(changed)
 
 
-@router.post(
-    "/lexicon/versions/{number}/publish", response_model=VersionRead, summary="发布词库版本"
-)
+@router.post("/lexicon/publish", response_model=VersionRead, summary="发布词库版本")
 def publish_version(
-    number: int, uow: UowDep, principal: PrincipalDep, clock: ClockDep
+    version: VersionQuery, uow: UowDep, principal: PrincipalDep, clock: ClockDep
 ) -> VersionRead:
     """Make a draft the active version; running workers switch within seconds."""
-    version = store.publish(uow.session, principal, number, now=clock.now())
+    published = store.publish(uow.session, principal, version, now=clock.now())
     uow.commit()
-    return VersionRead.model_validate(version)
+    return VersionRead.model_validate(published)
 
 
 @router.post("/lexicon/try", response_model=TryRead, summary="试一试：哪条规则命中、为什么")

@@ -69,6 +69,8 @@ NAMES: dict[str, Any] = {
 }
 STREAM_SECONDS = 25.0  # an SSE connection ends after this; the browser reconnects with its cursor
 POLL_SECONDS = 0.5
+# Lexicon versions are the platform's, not a tenant's record: they go by query, not by path.
+VERSION_PAGE = "/console/screening/lexicon/version?number="
 
 
 def count_open(session: Session, principal: Principal, _now: datetime) -> int:
@@ -274,7 +276,7 @@ def review_finding(
     ident: ConsoleUserDep,
     uow: UowDep,
     request: Request,
-    decision: Annotated[ConsoleText, Form(max_length=10)],
+    decision: Annotated[ConsoleText, Form(max_length=10)] = "",
     reason: Annotated[ConsoleText, Form(max_length=500)] = "",
 ) -> Response:
     """Confirm a finding or dismiss it with a reason; back to the room's monitor."""
@@ -377,13 +379,13 @@ def new_version(
         uow.rollback()
         return RedirectResponse(f"/console/screening/lexicon?error={quote(exc.message[:250])}", 303)
     uow.commit()
-    return RedirectResponse(f"/console/screening/lexicon/{draft.number}", status_code=303)
+    return RedirectResponse(f"{VERSION_PAGE}{draft.number}", status_code=303)
 
 
-@router.get("/screening/lexicon/{number}")
+@router.get("/screening/lexicon/version")
 def version_page(
     request: Request,
-    number: int,
+    number: Annotated[int, Query(ge=1, le=1_000_000)],
     ident: ConsoleUserDep,
     uow: UowDep,
     q: Annotated[ConsoleText | None, Query(max_length=100)] = None,
@@ -423,8 +425,10 @@ def version_page(
     )
 
 
-@router.get("/screening/lexicon/{number}/export")
-def export_version(number: int, ident: ConsoleUserDep, uow: UowDep) -> Response:
+@router.get("/screening/lexicon/export")
+def export_version(
+    number: Annotated[int, Query(ge=1, le=1_000_000)], ident: ConsoleUserDep, uow: UowDep
+) -> Response:
     """Download a version as a lexicon file."""
     ident.principal.require("screening.read")
     version = store.get_version(uow.session, number)
@@ -432,10 +436,10 @@ def export_version(number: int, ident: ConsoleUserDep, uow: UowDep) -> Response:
     return Response(store.export_json(version), media_type="application/json", headers=headers)
 
 
-@router.post("/screening/lexicon/{number}/rules")
+@router.post("/screening/lexicon/rules")
 def save_rule(
     request: Request,
-    number: int,
+    number: Annotated[int, Form(ge=1, le=1_000_000)],
     ident: ConsoleUserDep,
     uow: UowDep,
     rule: Annotated[ConsoleText, Form(max_length=20_000)],
@@ -451,19 +455,15 @@ def save_rule(
     except (ValueError, InvalidInput) as exc:
         uow.rollback()
         message = exc.message if isinstance(exc, InvalidInput) else f"规则无效：{exc}"
-        return RedirectResponse(
-            f"/console/screening/lexicon/{number}?error={quote(message[:250])}", 303
-        )
+        return RedirectResponse(f"{VERSION_PAGE}{number}&error={quote(message[:250])}", 303)
     uow.commit()
-    return RedirectResponse(
-        f"/console/screening/lexicon/{number}?rule={quote(str(doc['id']))}", 303
-    )
+    return RedirectResponse(f"{VERSION_PAGE}{number}&rule={quote(str(doc['id']))}", 303)
 
 
-@router.post("/screening/lexicon/{number}/rules/delete")
+@router.post("/screening/lexicon/rules/delete")
 def remove_rule(
     request: Request,
-    number: int,
+    number: Annotated[int, Form(ge=1, le=1_000_000)],
     ident: ConsoleUserDep,
     uow: UowDep,
     rule_id: Annotated[ConsoleText, Form(max_length=120)],
@@ -473,11 +473,16 @@ def remove_rule(
         uow.session, ident.principal, number, rule_id, now=request.app.state.ctx.clock.now()
     )
     uow.commit()
-    return RedirectResponse(f"/console/screening/lexicon/{number}", status_code=303)
+    return RedirectResponse(f"{VERSION_PAGE}{number}", status_code=303)
 
 
-@router.post("/screening/lexicon/{number}/publish")
-def publish_version(request: Request, number: int, ident: ConsoleUserDep, uow: UowDep) -> Response:
+@router.post("/screening/lexicon/publish")
+def publish_version(
+    request: Request,
+    number: Annotated[int, Form(ge=1, le=1_000_000)],
+    ident: ConsoleUserDep,
+    uow: UowDep,
+) -> Response:
     """Make a draft the active version."""
     store.publish(uow.session, ident.principal, number, now=request.app.state.ctx.clock.now())
     uow.commit()

@@ -120,7 +120,11 @@ def enqueue(
     live_session_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """Write one MessagesReceived event for parsed messages of a room."""
-    if live_session_id is None:
+    if live_session_id is not None:
+        named = session.get(plan.LiveSession, live_session_id)
+        if named is None or named.room_id != room.id:
+            raise NotFound("该直播间没有这个场次", code="screening.session_not_found")
+    else:
         live = current_session(session, room.id)
         live_session_id = live.id if live is not None else None
     event = MessagesReceived(

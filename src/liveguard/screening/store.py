@@ -17,6 +17,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -149,9 +150,16 @@ def put_rule(
     """Add a rule to a draft, or replace the rule with the same id."""
     _require_edit(principal)
     version = _editable(session, number)
-    spec = RuleSpec.model_validate(rule) if isinstance(rule, dict) else None
-    if spec is None:
+    if not isinstance(rule, dict):
         raise InvalidInput("规则应为 JSON 对象", code="screening.invalid_rule")
+    try:
+        spec = RuleSpec.model_validate(rule)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "rule"
+        raise InvalidInput(
+            f"规则无效：{where}：{first['msg']}", code="screening.invalid_rule"
+        ) from None
     doc = dict(version.doc)
     rules = [r for r in doc["rules"] if r["id"] != spec.id]
     replaced = len(rules) != len(doc["rules"])
