@@ -12,11 +12,12 @@ from liveguard import notify
 from liveguard.access import Principal
 from liveguard.complaint.handlers import ROBOT_CONTEXT
 from liveguard.complaint.models import Notice, Robot
-from liveguard.complaint.service import is_platform
+from liveguard.complaint.service import check_org, is_platform
 from liveguard.errors import InvalidInput, PermissionDenied
 from liveguard.security import PiiCipher
 
 AUDIENCES = ("merchant", "live_side", "platform")
+ORG_KINDS = frozenset({"merchant", "live_room_operator", "mcn"})
 
 
 def add_robot(
@@ -44,6 +45,8 @@ def add_robot(
     own = org_id is not None and org_id in principal.org_ids and principal.can("complaint.handle")
     if not ((is_platform(principal) and principal.can("complaint.supervise")) or own):
         raise PermissionDenied(details={"action": "complaint.robots"})
+    if org_id is not None:
+        check_org(session, org_id, ORG_KINDS, "complaint.invalid_audience")
     notify.check_robot_url(service, url, allowed_hosts, domain="complaint")
     robot = Robot(
         org_id=org_id,

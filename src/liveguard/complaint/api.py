@@ -544,6 +544,10 @@ def open_emergency(
 ) -> EmergencyRead:
     """Open an emergency by hand (platform supervisors)."""
     principal.require("complaint.supervise")
+    if body.merchant_id is not None:
+        service.check_org(
+            uow.session, body.merchant_id, frozenset({"merchant"}), "complaint.invalid_merchant"
+        )
     e = emergency.open_emergency(
         uow.session,
         trigger="manual",

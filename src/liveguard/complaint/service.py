@@ -143,7 +143,8 @@ def phone_of(cipher: PiiCipher, complaint: Complaint, *, full: bool) -> str | No
 # -------------------------------------------------------------------------------------- intake
 
 
-def _org(session: Session, org_id: uuid.UUID, kinds: frozenset[str], code: str) -> Any:
+def check_org(session: Session, org_id: uuid.UUID, kinds: frozenset[str], code: str) -> Any:
+    """The organisation, if it exists and is of one of ``kinds`` (InvalidInput otherwise)."""
     org = session.get(identity.Organisation, org_id)
     if org is None or org.kind not in kinds:
         raise InvalidInput("所选机构不存在或类型不符", code=code)
@@ -183,9 +184,9 @@ def file_complaint(
         earlier = _by_request_id(session, intake.merchant_id, intake.client_request_id)
         if earlier is not None:
             return earlier, False
-    _org(session, intake.merchant_id, frozenset({"merchant"}), "complaint.invalid_merchant")
+    check_org(session, intake.merchant_id, frozenset({"merchant"}), "complaint.invalid_merchant")
     if intake.live_side_id is not None:
-        _org(session, intake.live_side_id, LIVE_SIDE_KINDS, "complaint.invalid_live_side")
+        check_org(session, intake.live_side_id, LIVE_SIDE_KINDS, "complaint.invalid_live_side")
     phone = rules.normalise_phone(intake.phone) if intake.phone else None
     complaint = Complaint(
         tenant_id=intake.merchant_id,
