@@ -76,7 +76,9 @@ def install(app: FastAPI) -> None:
             return RedirectResponse(f"/console/login?next={_quote(target)}", status_code=303)
         if exc.status >= 500:
             log.error("%s: %s", exc.code, exc.message)
-        extra = {k: exc.details[k] for k in ("errors", "allowed") if k in exc.details} or None
+        extra: dict[str, Any] | None = {
+            k: exc.details[k] for k in ("errors", "allowed") if k in exc.details
+        } or None
         return problem(
             request,
             status=exc.status,
