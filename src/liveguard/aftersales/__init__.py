@@ -33,9 +33,11 @@ from liveguard.aftersales.settlement import (
     Gift,
     GiftCharge,
     Line,
+    Refundable,
     Settlement,
     SpendSave,
     gift_charge,
+    refundable,
     settle_return,
 )
 
@@ -52,6 +54,7 @@ __all__ = [
     "Line",
     "Payer",
     "Reason",
+    "Refundable",
     "Remedy",
     "ReturnDecision",
     "ReturnRequest",
@@ -61,6 +64,7 @@ __all__ = [
     "assess_intactness",
     "decide_return",
     "gift_charge",
+    "refundable",
     "requested_in_time",
     "return_deadline",
     "return_shipping_payer",

@@ -28,6 +28,7 @@ from liveguard.aftersales.schemas import (
     FactSheetRead,
     RefundCreate,
     RefundRead,
+    SettlementRead,
     StepCreate,
     StepRead,
 )
@@ -90,12 +91,21 @@ def request_case(body: CaseCreate, uow: UowDep, principal: PrincipalDep, ctx: Ct
         not_as_shown=body.not_as_shown,
         condition=frozenset(Condition(c) for c in body.condition),
         description=body.description,
+        returned_lines=body.returned_lines(),
+        gifts_returned=body.gifts_returned,
     )
     case = service.request_case(
         uow.session, principal, body.order_id, req, now=ctx.clock.now(), deadlines=deadlines_of(ctx)
     )
+    settled = settlement_read(uow.session, case)
     uow.commit()
-    return CaseRead(**case_fields(case, principal, ctx))
+    return CaseRead(**case_fields(case, principal, ctx), settlement=settled)
+
+
+def settlement_read(session: Session, case: AftersalesCase) -> SettlementRead:
+    """The case's refundable amount with its explanation and articles."""
+    settled = service.case_settlement(session, case)
+    return SettlementRead(**{**settled.__dict__, "basis": list(settled.basis)})
 
 
 @router.get("/cases", response_model=CasePage, summary="售后队列（按期限排序）")
@@ -125,7 +135,12 @@ def get_case(case: CaseDep, uow: UowDep, principal: PrincipalDep, ctx: CtxDep) -
     """One case with its history and clock."""
     steps = [StepRead.model_validate(s) for s in service.steps_of(uow.session, case)]
     shown = as_shown_read(uow.session, case, principal) if case.not_as_shown else None
-    return CaseDetail(**case_fields(case, principal, ctx), steps=steps, as_shown=shown)
+    return CaseDetail(
+        **case_fields(case, principal, ctx),
+        steps=steps,
+        as_shown=shown,
+        settlement=settlement_read(uow.session, case),
+    )
 
 
 def as_shown_read(session: Session, case: AftersalesCase, principal: Principal) -> AsShownRead:

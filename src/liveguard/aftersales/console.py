@@ -329,6 +329,7 @@ def _render_case(
         steps=service.steps_of(uow.session, case),
         order=order,
         refund_key=f"console-{case.id}",
+        settlement=service.case_settlement(uow.session, case),
         china_tz=CHINA_TZ,
         status_names=STATUS_NAMES,
         may_add_photos=may_add_photos(case, ident.principal),

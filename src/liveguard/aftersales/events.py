@@ -21,6 +21,8 @@ class CaseRequested(Event):
     eligible: bool
     reason: str
     photos: list[str]
+    returned_lines: dict[str, int] | None = None  # product id → units coming back; None: all
+    gifts_returned: bool = True
 
 
 class CaseStepped(Event):

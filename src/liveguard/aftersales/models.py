@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,6 +54,10 @@ class AftersalesCase(TimestampedMixin, Base):
     closed_at: Mapped[datetime | None]
     # 办法 第三十一条: a request or refund left more than 15 days, reported to the registry once.
     violation_reported_at: Mapped[datetime | None]
+    # What comes back (办法 第十二条、第十七条): product id → units (None: every line in full),
+    # and whether the gifts come back with them.
+    returned_lines: Mapped[dict[str, Any] | None]
+    gifts_returned: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (
         Index("ix_aftersales_case_tenant_status", "tenant_id", "status"),

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from liveguard.aftersales.rules import Condition
 from liveguard.web.types import PlainText
@@ -15,8 +15,17 @@ from liveguard.web.types import PlainText
 StepAction = Literal["approve", "refuse", "ship_return", "receive", "inspect", "exchange", "repair"]
 
 
+class ReturnLineIn(BaseModel):
+    """Units of one product line that come back."""
+
+    model_config = ConfigDict(extra="forbid")
+    product_id: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(ge=1, le=100_000)]
+
+
 class CaseCreate(BaseModel):
-    """A return, exchange or repair request for an order."""
+    """A return, exchange or repair request for an order: by default every line comes back with
+    its gifts; ``lines`` names a partial return, ``gifts_returned`` whether the gifts come back."""
 
     model_config = ConfigDict(extra="forbid")
     order_id: uuid.UUID
@@ -25,6 +34,19 @@ class CaseCreate(BaseModel):
     not_as_shown: bool = False
     condition: Annotated[list[Condition], Field(max_length=5)] = []
     description: Annotated[PlainText, Field(max_length=2000)] = ""
+    lines: Annotated[list[ReturnLineIn] | None, Field(min_length=1, max_length=100)] = None
+    gifts_returned: bool = True
+
+    @model_validator(mode="after")
+    def _distinct(self) -> CaseCreate:
+        """Each product line named once."""
+        if self.lines is not None and len({x.product_id for x in self.lines}) != len(self.lines):
+            raise ValueError("lines name each product_id once")
+        return self
+
+    def returned_lines(self) -> dict[str, int] | None:
+        """Product id → units coming back (None: every unit)."""
+        return None if self.lines is None else {x.product_id: x.quantity for x in self.lines}
 
 
 class StepCreate(BaseModel):
@@ -44,6 +66,17 @@ class RefundCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     amount: Annotated[Decimal, Field(gt=0, le=Decimal("9999999999.99"), decimal_places=2)]
+
+
+class SettlementRead(BaseModel):
+    """What the case may refund at most (办法 第十二条 gifts, 第十七条 deals), explained."""
+
+    returned: dict[str, int]
+    gifts_returned: bool
+    refundable: Decimal
+    buyer_owes: Decimal
+    explanation: str
+    basis: list[str]
 
 
 class ClockRead(BaseModel):
@@ -118,6 +151,9 @@ class CaseRead(BaseModel):
     violation_reported_at: datetime | None = None  # 办法 第三十一条, reported to the registry
     clock: ClockRead
     actions: list[str] = []
+    returned_lines: dict[str, int] | None = None
+    gifts_returned: bool = True
+    settlement: SettlementRead | None = None  # in a case's detail and a request's answer
 
 
 class FactSheetRead(BaseModel):

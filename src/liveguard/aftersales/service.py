@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from liveguard import order as orders
 from liveguard import registry
 from liveguard.access import Principal, scoped, visible
-from liveguard.aftersales import events, rules
+from liveguard.aftersales import events, rules, settlement
 from liveguard.aftersales import workflow as wf
 from liveguard.aftersales.models import AftersalesCase, CaseStep, Refund
 from liveguard.bus import emit
@@ -43,6 +44,104 @@ class CaseRequest:
     not_as_shown: bool = False
     condition: frozenset[rules.Condition] = frozenset()
     description: str = ""
+    # 办法 第十二条、第十七条: the product units that come back (None: all) and the gifts.
+    returned_lines: Mapping[str, int] | None = None
+    gifts_returned: bool = True
+
+
+@dataclass(frozen=True)
+class CaseSettlement:
+    """What the case may refund at most, computed from the order's lines, gifts and deal
+    (settlement.refundable) and capped by what is left of the payment after other refunds."""
+
+    returned: dict[str, int]
+    gifts_returned: bool
+    refundable: Decimal
+    buyer_owes: Decimal
+    explanation: str
+    basis: tuple[str, ...]
+
+
+def _order_terms(
+    order: orders.Order,
+) -> tuple[list[settlement.Line], list[orders.OrderLine], settlement.Deal | None]:
+    """The order's product lines, gift lines and deal, as the settlement reads them."""
+    products = [
+        settlement.Line(sku=line.product_id, unit_price=line.unit_price, quantity=line.quantity)
+        for line in order.lines
+        if line.kind == "product" and line.unit_price is not None
+    ]
+    if not products:  # an order kept without lines: one line of its product
+        unit = (order.total_amount / order.quantity).quantize(
+            settlement.CENT, rounding=ROUND_CEILING
+        )
+        products = [settlement.Line(order.product_id, unit, order.quantity)]
+    gifts = [line for line in order.lines if line.kind == "gift"]
+    deal: settlement.Deal | None = None
+    if order.deal_kind == "bundle" and order.deal_price is not None:
+        deal = settlement.Bundle(price=order.deal_price)
+    elif order.deal_kind == "spend_save" and order.deal_threshold and order.deal_saving:
+        deal = settlement.SpendSave(
+            threshold=order.deal_threshold, saving=order.deal_saving, repeat=order.deal_repeat
+        )
+    return products, gifts, deal
+
+
+def settle(
+    order: orders.Order,
+    returned_lines: Mapping[str, int] | None,
+    *,
+    gifts_returned: bool,
+    refunded_elsewhere: Decimal = Decimal("0.00"),
+) -> CaseSettlement:
+    """The refundable amount of a return of ``returned_lines`` (None: every unit), explained
+    with its articles; InvalidInput when the lines or units are not the order's."""
+    products, gift_lines, deal = _order_terms(order)
+    returned = (
+        {line.sku: line.quantity for line in products}
+        if returned_lines is None
+        else dict(returned_lines)
+    )
+    gifts = [
+        settlement.Gift(
+            name=line.product_name,
+            marked_price=None if line.marked_price is None else line.marked_price * line.quantity,
+            returned=gifts_returned,
+        )
+        for line in gift_lines
+    ]
+    result = settlement.refundable(
+        products, paid=order.paid_amount, returned=returned, deal=deal, gifts=gifts
+    )
+    amount, explanation = result.amount, result.explanation
+    room = max(order.paid_amount - refunded_elsewhere, Decimal("0.00"))
+    if amount > room:
+        amount = room
+        explanation += f"；本订单已另行退款 {refunded_elsewhere} 元，最多可退 {room} 元"
+    return CaseSettlement(
+        returned=returned,
+        gifts_returned=gifts_returned,
+        refundable=amount,
+        buyer_owes=result.buyer_owes,
+        explanation=explanation,
+        basis=result.basis,
+    )
+
+
+def case_settlement(session: Session, case: AftersalesCase) -> CaseSettlement:
+    """The case's refundable amount now (other cases' refunds of the order set aside)."""
+    order = session.get_one(orders.Order, case.order_id)
+    elsewhere = session.scalar(
+        select(func.sum(Refund.amount)).where(
+            Refund.order_id == order.id, Refund.case_id != case.id
+        )
+    )
+    return settle(
+        order,
+        case.returned_lines,
+        gifts_returned=case.gifts_returned,
+        refunded_elsewhere=Decimal(elsewhere or 0),
+    )
 
 
 def _may(principal: Principal, action: str, tenant: uuid.UUID, owner: uuid.UUID | None) -> bool:
@@ -119,6 +218,9 @@ def request_case(
         raise _duplicate(open_case.id)
     decision = decide(order, req, now)
     _check_eligible(decision)
+    settle(
+        order, req.returned_lines, gifts_returned=req.gifts_returned
+    )  # the lines are the order's
     case = AftersalesCase(
         tenant_id=order.tenant_id,
         order_id=order.id,
@@ -138,6 +240,8 @@ def request_case(
         status=wf.CaseStatus.REQUESTED.value,
         requested_at=now,
         response_due_at=wf.response_due(now, deadlines),
+        returned_lines=None if req.returned_lines is None else dict(req.returned_lines),
+        gifts_returned=req.gifts_returned,
         created_at=now,
         updated_at=now,
     )
@@ -168,6 +272,8 @@ def request_case(
             eligible=case.eligible,
             reason=case.eligibility_reason,
             photos=[],
+            returned_lines=case.returned_lines,
+            gifts_returned=case.gifts_returned,
         ),
     )
     return case
@@ -373,6 +479,17 @@ def record_refund(
             "退款金额超过实付金额",
             code="aftersales.refund_exceeds_paid",
             details={"refundable": str(room)},
+        )
+    settled = case_settlement(session, case)  # 办法 第十二条、第十七条: gifts kept, deals lost
+    if amount > settled.refundable:
+        raise InvalidInput(
+            f"退款金额超过可退金额 {settled.refundable} 元",
+            code="aftersales.refund_exceeds_refundable",
+            details={
+                "refundable": str(settled.refundable),
+                "explanation": settled.explanation,
+                "basis": list(settled.basis),
+            },
         )
     new = Refund(
         tenant_id=case.tenant_id,

@@ -221,3 +221,48 @@ def _settlement(
         explanation="；".join(parts),
         basis=tuple(basis),
     )
+
+
+# ----------------------------------------------------------------------------- a case's refund
+
+
+@dataclass(frozen=True)
+class Refundable:
+    """What a return may refund at most: the settlement less the gifts kept (第十二条、第十七条)."""
+
+    amount: Decimal
+    buyer_owes: Decimal
+    explanation: str
+    basis: tuple[str, ...]
+
+
+def refundable(
+    lines: Sequence[Line],
+    *,
+    paid: Decimal,
+    returned: Mapping[str, int],
+    deal: Deal | None = None,
+    gifts: Sequence[Gift] = (),
+) -> Refundable:
+    """The refundable amount of returning ``returned`` units (every unit: a full return, which
+    refunds what was paid), with the marked price of the gifts not sent back deducted."""
+    _check_order(lines, returned)
+    paid = money(paid, "实付金额")
+    if all(returned.get(line.sku, 0) == line.quantity for line in lines):
+        refund, owes = paid, ZERO
+        parts = [f"全部退货，按实际支付的价款退还 {paid} 元"]
+        basis = [f"{MEASURES} 第十七条"]
+    else:
+        settled = settle_return(lines, paid=paid, returned=returned, deal=deal)
+        refund, owes = settled.refund, settled.buyer_owes
+        parts, basis = [settled.explanation], list(settled.basis)
+    if gifts:
+        charge = gift_charge(gifts)
+        net = refund - owes - charge.amount
+        refund, owes = max(net, ZERO), max(-net, ZERO)
+        parts.append(charge.explanation)
+        basis.extend(charge.basis)
+        parts.append(f"可退 {refund} 元" if not owes else f"消费者应补交 {owes} 元")
+    return Refundable(
+        amount=refund, buyer_owes=owes, explanation="；".join(parts), basis=tuple(basis)
+    )

@@ -5,9 +5,10 @@ and kept as evidence (直播营销服务规范 7.2.9; 直播电商监督管理�
 address are encrypted at rest and masked by role. Other domains import only from here.
 """
 
-from liveguard.order.models import Order, Payment, Shipment
+from liveguard.order.models import Order, OrderLine, Payment, Shipment
 from liveguard.order.permissions import GRANTS
 from liveguard.order.service import (
+    deal_of,
     find_by_external,
     get_order,
     list_orders,
@@ -18,8 +19,10 @@ from liveguard.order.service import (
 __all__ = [
     "GRANTS",
     "Order",
+    "OrderLine",
     "Payment",
     "Shipment",
+    "deal_of",
     "find_by_external",
     "get_order",
     "list_orders",

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from liveguard.bus import Event
-from liveguard.order.schemas import OrderIn, PaymentIn, ShipmentIn, SignedIn
+from liveguard.order.schemas import DealRead, LineRead, OrderIn, PaymentIn, ShipmentIn, SignedIn
 
 
 class OrderPlaced(Event):
@@ -25,6 +25,8 @@ class OrderPlaced(Event):
     confirmable: str | None
     confirmed_at: datetime | None
     placed_at: datetime
+    lines: tuple[LineRead, ...] = ()  # the lines and gifts (办法 第十二条)
+    deal: DealRead | None = None  # the deal that applied (办法 第十七条)
 
 
 class PaymentReceived(Event):

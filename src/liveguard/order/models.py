@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from liveguard.db.base import Base, TimestampedMixin
+from liveguard.db.types import new_id
 
 ORG_FK = "identity_organisation.id"
 ORDER_FK = "order_order.id"
@@ -44,8 +45,37 @@ class Order(TimestampedMixin, Base):
     placed_at: Mapped[datetime]
     shipped_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
+    # The deal that applied (办法 第十七条): a bundle price, or spend-X-save-Y (满减, 每满 when
+    # repeated); None when the lines were sold at their own prices.
+    deal_kind: Mapped[str | None] = mapped_column(String(20))  # bundle | spend_save
+    deal_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    deal_threshold: Mapped[Decimal | None] = mapped_column(MONEY)
+    deal_saving: Mapped[Decimal | None] = mapped_column(MONEY)
+    deal_repeat: Mapped[bool] = mapped_column(default=False)
+    lines: Mapped[list[OrderLine]] = relationship(
+        order_by="OrderLine.position", lazy="selectin", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (UniqueConstraint("tenant_id", "external_id"),)
+
+
+class OrderLine(Base):
+    """One line of an order: a product at its purchase-time unit price, or a gift with the price
+    marked for it in advance (办法 第十二条). An order sent as one product has one line."""
+
+    __tablename__ = "order_line"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORDER_FK), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(10))  # product | gift
+    product_id: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal | None] = mapped_column(MONEY)  # products only
+    marked_price: Mapped[Decimal | None] = mapped_column(MONEY)  # gifts; None when none marked
+
+    __table_args__ = (UniqueConstraint("order_id", "position"),)
 
 
 class Payment(TimestampedMixin, Base):

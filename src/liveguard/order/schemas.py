@@ -39,8 +39,69 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LineIn(_In):
+    """A line of the order: a product at its purchase-time unit price (before any deal), or a
+    gift with the price marked for it in advance, if any (办法 第十二条)."""
+
+    kind: Literal["product", "gift"] = "product"
+    product_id: ExternalId
+    product_name: Annotated[PlainText, Field(min_length=1, max_length=200)]
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    unit_price: Money | None = None
+    marked_price: Money | None = None
+
+    @model_validator(mode="after")
+    def _priced(self) -> LineIn:
+        """A product has a unit price; a gift has none (only, perhaps, a marked price)."""
+        if self.kind == "product" and (self.unit_price is None or self.marked_price is not None):
+            raise ValueError("a product line needs unit_price and has no marked_price")
+        if self.kind == "gift" and self.unit_price is not None:
+            raise ValueError("a gift line has no unit_price (its marked_price, if any)")
+        return self
+
+
+class DealIn(_In):
+    """The deal that applied to the order's products (办法 第十七条): a bundle sold for one
+    ``price``, or spend ``threshold`` save ``saving`` (满减; 每满 when ``repeat``)."""
+
+    kind: Literal["bundle", "spend_save"]
+    price: PositiveMoney | None = None
+    threshold: PositiveMoney | None = None
+    saving: PositiveMoney | None = None
+    repeat: bool = False
+
+    @model_validator(mode="after")
+    def _terms(self) -> DealIn:
+        """A bundle has its price; spend-X-save-Y its threshold and a smaller saving."""
+        if self.kind == "bundle":
+            if self.price is None or self.threshold is not None or self.saving is not None:
+                raise ValueError("a bundle deal has price (and no threshold or saving)")
+        elif self.threshold is None or self.saving is None or self.price is not None:
+            raise ValueError("a spend_save deal has threshold and saving (and no price)")
+        elif self.saving >= self.threshold:
+            raise ValueError("a spend_save deal saves less than its threshold")
+        return self
+
+    def applied(self, value: Decimal) -> Decimal:
+        """What goods worth ``value`` cost under the deal (all the bundle's goods bought)."""
+        if self.kind == "bundle":
+            assert self.price is not None
+            return min(self.price, value)
+        assert self.threshold is not None
+        assert self.saving is not None
+        if value < self.threshold:
+            return value
+        times = int(value // self.threshold) if self.repeat else 1
+        return max(value - self.saving * times, Decimal("0.00"))
+
+
 class OrderIn(_In):
-    """An order placed in a live session; the merchant is the caller's unless named."""
+    """An order placed in a live session; the merchant is the caller's unless named.
+
+    ``product_id``/``product_name``/``quantity`` name the order's (main) product; an order of
+    several products, gifts or a deal lists ``lines`` (product_id one of them; quantity, when
+    given, their product units) and ``deal``. Without lines the order is one line of its
+    product."""
 
     type: Literal["order"] = "order"
     external_id: ExternalId
@@ -59,6 +120,33 @@ class OrderIn(_In):
     phone: Annotated[PlainText | None, Field(max_length=30)] = None
     address: Annotated[PlainText | None, Field(max_length=300)] = None
     placed_at: UtcDatetime
+    lines: Annotated[list[LineIn] | None, Field(min_length=1, max_length=100)] = None
+    deal: DealIn | None = None
+
+    @model_validator(mode="after")
+    def _lines_and_deal(self) -> OrderIn:
+        """Lines name distinct products, the main one among them, and are worth (under the deal)
+        at least the order total; a deal needs the lines it applies to."""
+        if self.lines is None:
+            if self.deal is not None:
+                raise ValueError("a deal needs the order's lines")
+            return self
+        products = [line for line in self.lines if line.kind == "product"]
+        ids = [line.product_id for line in self.lines]
+        if not products or len(set(ids)) != len(ids):
+            raise ValueError("lines need at least one product and distinct product_id")
+        if self.product_id not in {line.product_id for line in products}:
+            raise ValueError("product_id must name one of the product lines")
+        units = sum(line.quantity for line in products)
+        if "quantity" in self.model_fields_set and self.quantity != units:
+            raise ValueError("quantity must be the units of the product lines")
+        value = sum(
+            (line.quantity * (line.unit_price or Decimal(0)) for line in products), Decimal(0)
+        )
+        payable = self.deal.applied(value) if self.deal else value
+        if self.total_amount > payable:
+            raise ValueError("total_amount exceeds what the lines cost under the deal")
+        return self
 
     @model_validator(mode="after")
     def _confirmation_step(self) -> OrderIn:
@@ -130,6 +218,28 @@ class BatchResult(BaseModel):
     results: list[IngestResult]
 
 
+class LineRead(BaseModel):
+    """A line of an order."""
+
+    model_config = ConfigDict(from_attributes=True)
+    kind: str
+    product_id: str
+    product_name: str
+    quantity: int
+    unit_price: Decimal | None
+    marked_price: Decimal | None
+
+
+class DealRead(BaseModel):
+    """The deal that applied to an order."""
+
+    kind: str
+    price: Decimal | None
+    threshold: Decimal | None
+    saving: Decimal | None
+    repeat: bool
+
+
 class OrderRead(BaseModel):
     """An order as the reader may see it (phone and address masked unless their role allows)."""
 
@@ -154,6 +264,8 @@ class OrderRead(BaseModel):
     placed_at: datetime
     shipped_at: datetime | None
     signed_at: datetime | None
+    lines: list[LineRead] = []
+    deal: DealRead | None = None
 
 
 class OrderPage(BaseModel):

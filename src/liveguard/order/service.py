@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +16,21 @@ from liveguard.db.query import paginate
 from liveguard.db.unique import insert_once
 from liveguard.errors import InvalidInput, NotFound
 from liveguard.order import events
-from liveguard.order.models import Order, Payment, Shipment
-from liveguard.order.schemas import IngestResult, OrderIn, PaymentIn, ShipmentIn, SignedIn
+from liveguard.order.models import Order, OrderLine, Payment, Shipment
+from liveguard.order.schemas import (
+    DealRead,
+    IngestResult,
+    LineRead,
+    OrderIn,
+    PaymentIn,
+    ShipmentIn,
+    SignedIn,
+)
 from liveguard.security import PiiCipher, mask_address, mask_phone
 
 PHONE_CONTEXT = "order.phone"
 ADDRESS_CONTEXT = "order.address"
+CENT = Decimal("0.01")
 AnyIn = OrderIn | PaymentIn | ShipmentIn | SignedIn
 
 
@@ -78,9 +88,20 @@ def _ingest_order(
     found = find_by_external(session, tenant, item.external_id)
     if found is not None:
         return IngestResult(type="order", id=found.id, order_id=found.id, created=False)
-    fields = item.model_dump(exclude={"type", "merchant_id", "phone", "address"})
+    fields = item.model_dump(
+        exclude={"type", "merchant_id", "phone", "address", "lines", "deal", "quantity"}
+    )
+    lines = order_lines(item)
+    deal = item.deal
     order = Order(
         **fields,
+        quantity=sum(line.quantity for line in lines if line.kind == "product"),
+        lines=lines,
+        deal_kind=deal.kind if deal else None,
+        deal_price=deal.price if deal else None,
+        deal_threshold=deal.threshold if deal else None,
+        deal_saving=deal.saving if deal else None,
+        deal_repeat=deal.repeat if deal else False,
         tenant_id=tenant,
         paid_amount=0,
         status="placed",
@@ -98,6 +119,24 @@ def _ingest_order(
     return IngestResult(type="order", id=order.id, order_id=order.id, created=True)
 
 
+def order_lines(item: OrderIn) -> list[OrderLine]:
+    """The order's lines as sent, or one line of its product: the total over the quantity,
+    rounded up to the cent (the lines are never worth less than was payable)."""
+    if item.lines is None:
+        unit = (item.total_amount / item.quantity).quantize(CENT, rounding=ROUND_CEILING)
+        return [
+            OrderLine(
+                position=0,
+                kind="product",
+                product_id=item.product_id,
+                product_name=item.product_name,
+                quantity=item.quantity,
+                unit_price=unit,
+            )
+        ]
+    return [OrderLine(position=i, **line.model_dump()) for i, line in enumerate(item.lines)]
+
+
 def _placed(order: Order) -> events.OrderPlaced:
     return events.OrderPlaced(
         occurred_at=order.placed_at,
@@ -112,6 +151,21 @@ def _placed(order: Order) -> events.OrderPlaced:
         confirmable=order.confirmable,
         confirmed_at=order.confirmed_at,
         placed_at=order.placed_at,
+        lines=tuple(LineRead.model_validate(line) for line in order.lines),
+        deal=deal_of(order),
+    )
+
+
+def deal_of(order: Order) -> DealRead | None:
+    """The deal that applied to the order, if any."""
+    if order.deal_kind is None:
+        return None
+    return DealRead(
+        kind=order.deal_kind,
+        price=order.deal_price,
+        threshold=order.deal_threshold,
+        saving=order.deal_saving,
+        repeat=order.deal_repeat,
     )
 
 
@@ -301,4 +355,6 @@ def order_view(order: Order, principal: Principal, cipher: PiiCipher) -> dict[st
     view = {c.key: getattr(order, c.key) for c in Order.__table__.columns}
     view["phone"] = phone if full or phone is None else mask_phone(phone)
     view["address"] = address if full or address is None else mask_address(address)
+    view["lines"] = [LineRead.model_validate(line) for line in order.lines]
+    view["deal"] = deal_of(order)
     return view
