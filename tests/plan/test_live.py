@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ConfigDict
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -262,3 +263,42 @@ def test_the_cli_prints_the_report_of_an_ended_session(ctx: AppContext, stage: S
     assert body["dashboard"]["refund_amount"] == "399.00"
     missing = runner.invoke(cli_app, ["plan", "report", str(uuid.uuid4())])
     assert getattr(missing.exception, "code", None) == "plan.session_not_found"
+
+
+class _OrderWithLines(Event):
+    """An order event with lines, as order publishes them (no kind: not registered)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+def test_orders_with_lines_count_each_products_units_and_skip_gifts(
+    ctx: AppContext, stage: Stage
+) -> None:
+    live_id, product_id = go_live(ctx, stage)
+    placed = _OrderWithLines(
+        occurred_at=ctx.clock.now(),
+        tenant_id=stage.world.merchant_a,
+        order_id=str(uuid.uuid4()),
+        live_session_id=str(live_id),
+        product_id=str(product_id),
+        total_amount="1197.00",
+        placed_at=ctx.clock.now(),
+        lines=[
+            {"kind": "product", "product_id": str(product_id), "quantity": 3},
+            {"kind": "gift", "product_id": "gift-socks", "quantity": 1},
+            {"kind": "product", "product_id": "sku-elsewhere", "quantity": 2},
+        ],
+    )
+    with ctx.db.unit_of_work() as uow:
+        plan_live.on_order_placed(uow.session, placed)
+        plan_live.on_order_placed(uow.session, placed)  # redelivered: nothing more
+        uow.commit()
+    with ctx.db.unit_of_work() as uow:
+        live = plan.get_session(
+            uow.session, staff(ctx, stage.officer, "compliance_officer"), live_id
+        )
+        board = plan_live.dashboard(uow.session, live)
+    [coat] = board.products
+    assert (coat.orders, coat.ordered_units) == (1, 3)
+    assert (board.orders, board.units, board.order_amount) == (1, 5, Decimal("1197.00"))
+    assert board.unmatched_orders == 1

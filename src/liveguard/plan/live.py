@@ -83,23 +83,51 @@ def _keep(session: Session, event: Event, live_session: LiveSession, **values: A
     session.flush()
 
 
+def _order_lines(data: dict[str, Any]) -> list[tuple[str | None, int]]:
+    """(product reference, units) per product line; gifts are not on the line-up.
+
+    An order event without lines is one line: its ``product_id`` and ``quantity`` (1 if absent).
+    """
+    lines = [
+        (str(line.get("product_id") or "")[:64] or None, int(line.get("quantity") or 0))
+        for line in data.get("lines") or ()
+        if isinstance(line, dict) and line.get("kind", "product") == "product"
+    ]
+    if lines:
+        return lines
+    return [(str(data.get("product_id") or "")[:64] or None, int(data.get("quantity") or 1))]
+
+
 def on_order_placed(session: Session, event: Event) -> None:
-    """An order of a session: the units it takes from the product's stock or presale."""
+    """An order of a session: the units each line takes from a product's stock or presale.
+
+    One row per product line (ids derived from the event's, so a redelivery adds nothing); the
+    order's amount is on its first row.
+    """
     data = event.model_dump()
     live = _session_of(session, event, data)
     if live is None:
         return
-    _keep(
-        session,
-        event,
-        live,
-        kind="order",
-        occurred_at=data.get("placed_at"),
-        product_ref=str(data.get("product_id") or "")[:64] or None,
-        order_id=_uuid(data.get("order_id")),
-        quantity=int(data.get("quantity") or 1),
-        amount=Decimal(str(data.get("total_amount") or 0)),
-    )
+    amount = Decimal(str(data.get("total_amount") or 0))
+    for number, (product_ref, units) in enumerate(_order_lines(data)):
+        row_id = event.event_id if number == 0 else uuid.uuid5(event.event_id, f"line:{number}")
+        if session.get(LiveActivity, row_id) is not None:
+            continue
+        session.add(
+            LiveActivity(
+                id=row_id,
+                tenant_id=live.tenant_id,
+                session_id=live.id,
+                kind="order",
+                occurred_at=data.get("placed_at") or event.occurred_at,
+                product_ref=product_ref,
+                order_id=_uuid(data.get("order_id")),
+                quantity=units,
+                amount=amount if number == 0 else Decimal("0.00"),
+                detail={},
+            )
+        )
+    session.flush()
 
 
 def _on_case(kind: str) -> Handler:
@@ -247,22 +275,23 @@ class _Sold:
     amount: Decimal
 
 
-def _sold(session: Session, live: LiveSession) -> dict[str, _Sold]:
-    """Orders, units and amount per product reference."""
-    stmt = (
-        select(
-            LiveActivity.product_ref,
-            func.count(),
-            func.coalesce(func.sum(LiveActivity.quantity), 0),
-            func.coalesce(func.sum(LiveActivity.amount), 0),
-        )
-        .where(LiveActivity.session_id == live.id, LiveActivity.kind == "order")
-        .group_by(LiveActivity.product_ref)
+def _sold(session: Session, live: LiveSession) -> tuple[dict[str, _Sold], _Sold]:
+    """Orders, units and amount per product reference, and for the whole session."""
+    columns = (
+        func.count(func.distinct(LiveActivity.order_id)),
+        func.coalesce(func.sum(LiveActivity.quantity), 0),
+        func.coalesce(func.sum(LiveActivity.amount), 0),
     )
-    return {
-        ref or "": _Sold(int(n), int(units), Decimal(str(amount)).quantize(Decimal("0.01")))
-        for ref, n, units, amount in session.execute(stmt)
-    }
+    where = (LiveActivity.session_id == live.id, LiveActivity.kind == "order")
+
+    def sold(n: Any, units: Any, amount: Any) -> _Sold:
+        return _Sold(int(n), int(units), Decimal(str(amount)).quantize(Decimal("0.01")))
+
+    per_product = session.execute(
+        select(LiveActivity.product_ref, *columns).where(*where).group_by(LiveActivity.product_ref)
+    )
+    total = session.execute(select(*columns).where(*where)).one()
+    return {ref or "": sold(n, u, a) for ref, n, u, a in per_product}, sold(*total)
 
 
 def _open_cases(rows: list[LiveActivity]) -> tuple[int, int]:
@@ -322,8 +351,7 @@ def dashboard(session: Session, live: LiveSession) -> Dashboard:
     rows = _rows(session, live)
     products = products_of(session, live)
     presented = Counter(m.product_id for m, _name in moments_of(session, live))
-    sold = _sold(session, live)
-    all_sold = list(sold.values())
+    sold, total = _sold(session, live)
     none = _Sold(0, 0, Decimal("0.00"))
     loads = []
     for p in products:
@@ -354,9 +382,9 @@ def dashboard(session: Session, live: LiveSession) -> Dashboard:
         status=live.status,
         products=loads,
         unmatched_orders=sum(x.orders for x in sold.values()),
-        orders=sum(x.orders for x in all_sold),
-        units=sum(x.units for x in all_sold),
-        order_amount=sum((x.amount for x in all_sold), Decimal("0.00")),
+        orders=total.orders,
+        units=total.units,
+        order_amount=total.amount,
         cs_contacts=cases + len(complaints),
         open_cases=open_cases,
         cases=cases,
