@@ -114,7 +114,7 @@ class OrderIn(_In):
     confirmable: Confirmable | None = None
     buyer_confirmed_non_returnable: bool = False
     confirmed_at: UtcDatetime | None = None
-    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    quantity: Annotated[int | None, Field(ge=1, le=100_000)] = None  # 1 without lines
     total_amount: Money
     buyer_user_id: uuid.UUID | None = None
     phone: Annotated[PlainText | None, Field(max_length=30)] = None
@@ -138,7 +138,7 @@ class OrderIn(_In):
         if self.product_id not in {line.product_id for line in products}:
             raise ValueError("product_id must name one of the product lines")
         units = sum(line.quantity for line in products)
-        if "quantity" in self.model_fields_set and self.quantity != units:
+        if self.quantity is not None and self.quantity != units:
             raise ValueError("quantity must be the units of the product lines")
         value = sum(
             (line.quantity * (line.unit_price or Decimal(0)) for line in products), Decimal(0)

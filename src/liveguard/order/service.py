@@ -123,14 +123,15 @@ def order_lines(item: OrderIn) -> list[OrderLine]:
     """The order's lines as sent, or one line of its product: the total over the quantity,
     rounded up to the cent (the lines are never worth less than was payable)."""
     if item.lines is None:
-        unit = (item.total_amount / item.quantity).quantize(CENT, rounding=ROUND_CEILING)
+        quantity = item.quantity or 1
+        unit = (item.total_amount / quantity).quantize(CENT, rounding=ROUND_CEILING)
         return [
             OrderLine(
                 position=0,
                 kind="product",
                 product_id=item.product_id,
                 product_name=item.product_name,
-                quantity=item.quantity,
+                quantity=quantity,
                 unit_price=unit,
             )
         ]
