@@ -256,9 +256,9 @@ def test_two_workers_share_one_consumer(
 ) -> None:
     """Two processes bound to the same durable consumer both take messages, none twice."""
     total = 400
-    ticks(db, total, rooms=40)
+    procs = [spawn_worker(db_url, stream, nats_url, delay=0.02) for _ in range(2)]
+    ticks(db, total, rooms=40)  # published once both are bound
     relay_all(db, stream, nats_url)
-    procs = [spawn_worker(db_url, stream, nats_url, delay=0.005) for _ in range(2)]
     try:
         assert wait_until(lambda: effects(db)[0] >= total, 60)
     finally:
@@ -269,7 +269,9 @@ def test_two_workers_share_one_consumer(
             outputs.append(json.loads(out.strip().splitlines()[-1]))
     acked = [o["acked"] for o in outputs]
     assert all(a > 0 for a in acked), acked
-    assert sum(acked) == total
+    # At least once: a message whose ack wait (2 s here) ran out on a busy machine is delivered
+    # again and acked twice; its effects still happen once.
+    assert sum(acked) >= total
     assert effects(db) == (total, total, total)
 
 
