@@ -131,9 +131,12 @@ def report_command(
     findings, staffing against the actual load)."""
     state: CommandState = ctx.obj
     app = state.context()
-    with app.db.unit_of_work() as uow:
-        live = service.get_session(uow.session, state.principal(), session_id)
-        result = live_mod.report(uow.session, live)
+    try:
+        with app.db.unit_of_work() as uow:
+            live = service.get_session(uow.session, state.principal(), session_id)
+            result = live_mod.report(uow.session, live)
+    finally:
+        app.db.dispose()  # a one-shot command: leave no pooled connection behind
     typer.echo(json.dumps(asdict(result), ensure_ascii=False, default=str))
 
 
