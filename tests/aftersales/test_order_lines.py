@@ -4,6 +4,7 @@ price, a full return refunds what was paid, and record_refund refuses more than 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from liveguard.clock import FixedClock
 from liveguard.errors import InvalidInput
 from liveguard.web.context import AppContext
 from tests.aftersales.test_cases import refund, request, to_inspected
-from tests.aftersales.test_console import login
+from tests.aftersales.test_console import csrf, login
 from tests.conftest import World
 from tests.order.helpers import consumer, signed_order, staff
 
@@ -205,3 +206,49 @@ def test_the_api_and_the_case_page_show_the_refundable_amount(
     assert '<strong id="refundable-amount">10.00</strong>' in page.text
     assert "羊毛手套 × 1/1" in page.text
     assert "第十二条" in page.text
+
+
+def test_a_buyer_returns_part_of_an_order_and_keeps_the_gift_in_the_console(
+    client: TestClient, ctx: AppContext, world: World
+) -> None:
+    lined_order(
+        ctx,
+        world,
+        "W-1",
+        "130.00",
+        [SCARF, GLOVES, GIFT],
+        deal={"kind": "bundle", "price": "130.00"},
+    )
+    login(client, "buyer@example.cn")
+    orders = client.get("/console/aftersales/orders")
+    assert 'name="units"' in orders.text
+    assert 'name="gifts_kept"' in orders.text
+    order_id = re.search(r'name="order_id" value="([^"]+)"', orders.text)
+    assert order_id is not None
+    form = {"csrf_token": csrf(orders.text), "order_id": order_id.group(1)}
+    refused = client.post(
+        "/console/aftersales/cases", data={**form, "line": ["SKU-1", "SKU-2"], "units": ["0", "0"]}
+    )
+    assert refused.status_code == 422
+    assert "至少退回一件商品" in refused.text
+    started = client.post(
+        "/console/aftersales/cases",
+        data={**form, "line": ["SKU-1", "SKU-2"], "units": ["0", "1"], "gifts_kept": "1"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    page = client.get(started.headers["location"])
+    assert '<strong id="refundable-amount">10.00</strong>' in page.text
+    assert '<span id="gifts-returned">未退回</span>' in page.text
+
+
+def test_a_one_product_order_has_no_line_choices_in_the_console(
+    client: TestClient, ctx: AppContext, world: World
+) -> None:
+    signed_order(
+        ctx, staff(ctx, world), external_id="W-2", buyer=world.consumer_id, signed_at=SIGNED
+    )
+    login(client, "buyer@example.cn")
+    orders = client.get("/console/aftersales/orders")
+    assert 'name="units"' not in orders.text
+    assert 'name="gifts_kept"' not in orders.text

@@ -172,6 +172,20 @@ def attach_uploads(
         service.attach_photo(uow.session, ident.principal, case, ref.sha256, now=now)
 
 
+def returned_units(lines: list[str], units: list[str]) -> dict[str, int] | None:
+    """The form's units coming back per product line (办法 第十七条); None when the form names no
+    lines (every unit). Lines left at 0 stay with the buyer."""
+    if not lines:
+        return None
+    if len(lines) != len(units) or len(set(lines)) != len(lines):
+        raise InvalidInput("退货数量应为整数", code="aftersales.invalid_return_quantity")
+    try:
+        counts = {product: int(count) for product, count in zip(lines, units, strict=True)}
+    except ValueError as exc:
+        raise InvalidInput("退货数量应为整数", code="aftersales.invalid_return_quantity") from exc
+    return {product: count for product, count in counts.items() if count}
+
+
 @router.post("/aftersales/cases")
 def start_case(
     request: Request,
@@ -185,6 +199,9 @@ def start_case(
     quality_defect: Annotated[ConsoleText, Form(max_length=5)] = "",
     not_as_shown: Annotated[ConsoleText, Form(max_length=5)] = "",
     tags_removed: Annotated[ConsoleText, Form(max_length=5)] = "",
+    gifts_kept: Annotated[ConsoleText, Form(max_length=5)] = "",
+    line: Annotated[list[ConsoleText], Form(max_length=100)] = [],  # noqa: B006
+    units: Annotated[list[ConsoleText], Form(max_length=100)] = [],  # noqa: B006
     photo: PhotoFiles = [],  # noqa: B006 (FastAPI copies defaults per request)
 ) -> Response:
     """Start a return for one of the consumer's orders, with photos; all or nothing: a refused
@@ -198,6 +215,8 @@ def start_case(
         not_as_shown=bool(not_as_shown),
         condition=frozenset({Condition.TAGS_REMOVED} if tags_removed else ()),
         description=description,
+        returned_lines=returned_units(line, units),
+        gifts_returned=not gifts_kept,
     )
     uploads = chosen(photo)
     try:
@@ -221,6 +240,7 @@ def start_case(
             "quality_defect": quality_defect,
             "not_as_shown": not_as_shown,
             "tags_removed": tags_removed,
+            "gifts_kept": gifts_kept,
         }
         return _orders_page(
             request,
