@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveguard import registry
+from liveguard import audit, registry
 from liveguard.access import Principal
 from liveguard.bus import emit
 from liveguard.complaint import events
@@ -197,5 +197,54 @@ def decide_report(
                 note=f"用户举报经核实：{report.outcome}"[:500],
             ),
         )
+    audit.record(
+        session,
+        actor=principal,
+        action="complaint.report_decided",
+        now=now,
+        tenant_id=party.org_id if party is not None else None,
+        target_type="complaint_report",
+        target_id=report.id,
+        detail={"status": report.status, "group_id": str(report.group_id)},
+    )
     session.flush()
     return report
+
+
+def group_of(session: Session, principal: Principal, report: Report) -> list[Report]:
+    """Every report grouped with this one (same target and category within a day), oldest first."""
+    principal.require("complaint.supervise")
+    return list(
+        session.scalars(
+            select(Report)
+            .where(Report.group_id == (report.group_id or report.id))
+            .order_by(Report.received_at, Report.id)
+            .limit(200)
+        )
+    )
+
+
+def group_sizes(session: Session, group_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many reports each group holds (the triage queue shows repeats at a glance)."""
+    if not group_ids:
+        return {}
+    rows = session.execute(
+        select(Report.group_id, func.count())
+        .where(Report.group_id.in_(set(group_ids)))
+        .group_by(Report.group_id)
+    )
+    return {gid: int(n) for gid, n in rows if gid is not None}
+
+
+SCREENSHOT_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
+
+
+def screenshot_type(head: bytes) -> str:
+    """The screenshot's type from its first bytes (PNG, JPEG or WebP), else InvalidInput."""
+    for magic, kind in SCREENSHOT_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    raise InvalidInput("截图只接受 PNG、JPEG 或 WebP 图片", code="complaint.screenshot_type")
