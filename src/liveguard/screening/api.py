@@ -32,12 +32,15 @@ from liveguard.web.deps import ClockDep, PrincipalDep, UowDep
 
 router = APIRouter(prefix="/screening", tags=["screening"])
 MAX_BODY = 16 * 1024 * 1024
+# Documented as text/plain (generic clients and fuzzers can send it); application/x-ndjson and
+# any other content type are read the same way: the body is NDJSON whatever its label.
 NDJSON_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        "content": {"text/plain": {"schema": {"type": "string"}}},
         "description": (
-            "每行一条消息：message_id、source（speech|comment）、text、offset_ms 或 at、author"
+            "NDJSON（也可用 application/x-ndjson）：每行一条消息，"
+            "message_id、source（speech|comment）、text、offset_ms 或 at、author"
         ),
     }
 }

@@ -42,6 +42,14 @@ def _doc_json(lexicon: Lexicon) -> dict[str, Any]:
     return loaded
 
 
+def _parse(raw: str | bytes) -> Lexicon:
+    """A lexicon file validated; the error keeps the reason (the API's ``errors`` is a list)."""
+    try:
+        return parse_lexicon(raw)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, code=exc.code) from None
+
+
 def lexicon_of(version: LexiconVersion) -> Lexicon:
     """The validated lexicon of a stored version."""
     return Lexicon(LexiconDoc.model_validate(version.doc))
@@ -112,7 +120,7 @@ def create_draft(
     """A new draft: a copy of the active version, or an imported lexicon file (validated)."""
     _require_edit(principal)
     base = ensure_default(session, now=now)
-    lexicon = parse_lexicon(raw) if raw is not None else lexicon_of(base)
+    lexicon = _parse(raw) if raw is not None else lexicon_of(base)
     draft = _new_version(
         session, lexicon, status="draft", by=principal.label, note=note or "草稿", now=now
     )
@@ -136,7 +144,7 @@ def _editable(session: Session, number: int) -> LexiconVersion:
 
 
 def _store_doc(version: LexiconVersion, doc: dict[str, Any], now: datetime) -> None:
-    lexicon = parse_lexicon(json.dumps(doc, ensure_ascii=False))
+    lexicon = _parse(json.dumps(doc, ensure_ascii=False))
     Engine(lexicon)  # a pattern that folds to nothing is refused here, not in a worker
     version.doc = _doc_json(lexicon)
     version.digest = lexicon.digest
