@@ -24,6 +24,7 @@ from pathlib import Path
 import nats
 import pytest
 from sqlalchemy import func, select, update
+from typer.testing import CliRunner
 
 from liveguard import bootstrap
 from liveguard.bus import Event, emit
@@ -39,9 +40,11 @@ from liveguard.bus.nats import (
     subject,
     wait_until,
 )
+from liveguard.cli import app as cli_app
 from liveguard.clock import SystemClock
 from liveguard.db.engine import Database
 from liveguard.db.outbox import OutboxMessage
+from liveguard.errors import ServiceUnavailable
 from liveguard.settings import load_settings
 from tests.bus.support import GROUP, Tick, bus_settings, effects, registry
 
@@ -365,3 +368,12 @@ def test_nats_down_outbox_keeps_accepting_and_relay_catches_up(
         proxy.down()
     assert asyncio.run(stream_count(nats_url, stream)) == 60
     assert bus.lag_seconds() == 0.0
+
+
+def test_worker_run_needs_the_nats_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`liveguard worker run` refuses the in-process backend with a one-line error."""
+    monkeypatch.setenv("LIVEGUARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LIVEGUARD_BUS__BACKEND", "memory")
+    result = CliRunner().invoke(cli_app, ["worker", "run", "screening"])
+    assert isinstance(result.exception, ServiceUnavailable)
+    assert result.exception.code == "bus.backend_not_nats"
