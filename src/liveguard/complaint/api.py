@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from liveguard import evidence
 from liveguard.access import Principal
-from liveguard.complaint import alerts, emergency, flows, portal, reports, service
+from liveguard.complaint import alerts, emergency, flows, portal, reports, service, transparency
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.deps import ClocksDep, clocks_of, code_rules_of, code_sender_of
-from liveguard.complaint.models import Complaint
+from liveguard.complaint.models import Complaint, Disclosure
 from liveguard.complaint.schemas import (
     ClockRead,
     ComplaintCreate,
@@ -418,6 +419,103 @@ def portal_step(
     flows.consumer_step(uow.session, me, c, _step_input(body), clocks=clocks, now=ctx.clock.now())
     uow.commit()
     return consumer_read(c, ctx)
+
+
+# ------------------------------------------------- transparency (直播电商监督管理办法 第十八条)
+
+
+class DisclosureRead(BaseModel):
+    """The request, the identity as disclosed, and the package's delivery."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    complaint_id: uuid.UUID
+    order_id: uuid.UUID
+    identity: dict[str, Any]
+    requested_at: datetime
+    delivered_at: datetime | None
+    deliveries: int
+    package_sha256: str | None
+
+
+def _own_disclosure(uow: UowDep, me: portal.Portal | None, complaint_id: uuid.UUID) -> Disclosure:
+    if me is None:
+        raise NotFound(code="complaint.not_found")
+    found = transparency.disclosure_of(uow.session, portal.get_mine(uow.session, me, complaint_id))
+    if found is None:
+        raise NotFound("尚未申请", code="complaint.disclosure_not_found")
+    return found
+
+
+@consumer.post(
+    "/complaints/{complaint_id}/disclosure",
+    response_model=DisclosureRead,
+    status_code=201,
+    responses=NOT_FOUND,
+    summary="申请提供经营者、主播身份信息和交易记录",
+)
+def request_disclosure(
+    complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep, ctx: CtxDep
+) -> DisclosureRead:
+    """Ask for the seller's and host's identity and the transaction records (asking again
+    answers the first request)."""
+    if me is None:
+        raise NotFound(code="complaint.not_found")
+    c = portal.get_mine(uow.session, me, complaint_id)
+    found = transparency.request_disclosure(
+        uow.session, me, c, cipher=ctx.cipher, now=ctx.clock.now()
+    )
+    uow.commit()
+    return DisclosureRead.model_validate(found)
+
+
+@consumer.get(
+    "/complaints/{complaint_id}/disclosure",
+    response_model=DisclosureRead,
+    responses=NOT_FOUND,
+    summary="身份信息和交易记录申请",
+)
+def get_disclosure(complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep) -> DisclosureRead:
+    """The request with the identity as disclosed and its deliveries."""
+    return DisclosureRead.model_validate(_own_disclosure(uow, me, complaint_id))
+
+
+@consumer.get(
+    "/complaints/{complaint_id}/disclosure/package",
+    summary="下载证据包（身份信息与交易记录，zip）",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "证据包"},
+        **NOT_FOUND,
+        **CONFLICT,
+    },
+)
+def disclosure_package(complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep, ctx: CtxDep) -> Response:
+    """The order's signed evidence package, carrying the identity disclosed (409 while the
+    request is still being recorded)."""
+    found = _own_disclosure(uow, me, complaint_id)
+    assert me is not None
+    data = transparency.deliver(
+        uow.session,
+        me,
+        found,
+        policy=ctx.policy,
+        signer=evidence.signer_of(ctx),
+        media=evidence.media_of(ctx),
+        now=ctx.clock.now(),
+    )
+    uow.commit()
+    return package_response(data, found)
+
+
+def package_response(data: bytes, found: Disclosure) -> Response:
+    """The zip as a download."""
+    name = f"evidence-order-{found.order_id}.zip"
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # ------------------------------------------------------------------------- user reports (举报)

@@ -17,9 +17,19 @@ from sqlalchemy.orm import Session
 from liveguard import evidence
 from liveguard.access import Principal
 from liveguard.clock import CHINA_TZ
-from liveguard.complaint import alerts, dashboard, emergency, flows, portal, reports, rules, service
+from liveguard.complaint import (
+    alerts,
+    dashboard,
+    emergency,
+    flows,
+    portal,
+    reports,
+    rules,
+    service,
+    transparency,
+)
 from liveguard.complaint import workflow as wf
-from liveguard.complaint.api import complaint_fields, staff_actions
+from liveguard.complaint.api import complaint_fields, package_response, staff_actions
 from liveguard.complaint.deps import clocks_of, code_rules_of, code_sender_of
 from liveguard.complaint.models import Complaint, Report
 from liveguard.errors import InvalidInput, LiveguardError, NotFound
@@ -542,6 +552,8 @@ def _portal_case(
         ctx,
         "complaint/portal_case.html",
         c=complaint_fields(c, ctx, actions=actions, full_phone=False),
+        disclosure=transparency.disclosure_of(session, c),
+        may_disclose=bool(c.order_ref),
         timeline=service.history(session, c),
         error=error,
         status_code=status_code,
@@ -781,13 +793,15 @@ def report_decision(
     ident: ConsoleUserDep,
     uow: UowDep,
     ctx: CtxDep,
-    substantiated: Annotated[ConsoleText, Form(max_length=5)],
+    substantiated: Annotated[ConsoleText, Form(max_length=5)] = "",
     outcome: FormText = "",
 ) -> Response:
     """Decide: substantiated or not, with the outcome the reporter sees (registry penalties and
     screening review follow from the decision event)."""
     found = reports.get_report(uow.session, ident.principal, report_id)
     try:
+        if substantiated not in ("yes", "no"):
+            raise InvalidInput("请选择举报是否属实", code="complaint.report_choice_required")
         reports.decide_report(
             uow.session,
             ident.principal,
@@ -806,3 +820,65 @@ def report_decision(
         )
     uow.commit()
     return RedirectResponse(f"/console/reports/{report_id}", status_code=303)
+
+
+# -------------------------------------------------- transparency (直播电商监督管理办法 第十八条)
+
+
+@router.post("/complaint-portal/complaints/{complaint_id}/disclosure")
+def portal_disclosure(
+    request: Request,
+    complaint_id: uuid.UUID,
+    uow: UowDep,
+    ctx: CtxDep,
+    csrf_token: CsrfField = "",
+) -> Response:
+    """Ask for the seller's and host's identity and the transaction records."""
+    me = _me(request, uow, ctx)
+    if me is None:
+        raise NotFound(code="complaint.not_found")
+    c = portal.get_mine(uow.session, me, complaint_id)
+    _check_csrf(request, csrf_token)
+    try:
+        transparency.request_disclosure(uow.session, me, c, cipher=ctx.cipher, now=ctx.clock.now())
+    except InvalidInput as exc:
+        uow.session.rollback()
+        fresh = portal.get_mine(uow.session, me, complaint_id)
+        return _portal_case(request, ctx, uow.session, fresh, error=exc.message, status_code=422)
+    uow.commit()
+    return RedirectResponse(
+        f"/console/complaint-portal/complaints/{c.id}#disclosure", status_code=303
+    )
+
+
+@router.get("/complaint-portal/complaints/{complaint_id}/disclosure/package")
+def portal_disclosure_package(
+    request: Request, complaint_id: uuid.UUID, uow: UowDep, ctx: CtxDep
+) -> Response:
+    """The order's signed evidence package with the identity disclosed (the case page again,
+    with a message, while the request is still being recorded)."""
+    me = _me(request, uow, ctx)
+    if me is None:
+        raise NotFound(code="complaint.not_found")
+    c = portal.get_mine(uow.session, me, complaint_id)
+    found = transparency.disclosure_of(uow.session, c)
+    if found is None:
+        raise NotFound("尚未申请", code="complaint.disclosure_not_found")
+    try:
+        data = transparency.deliver(
+            uow.session,
+            me,
+            found,
+            policy=ctx.policy,
+            signer=evidence.signer_of(ctx),
+            media=evidence.media_of(ctx),
+            now=ctx.clock.now(),
+        )
+    except LiveguardError as exc:
+        if exc.status != 409:
+            raise
+        uow.session.rollback()
+        fresh = portal.get_mine(uow.session, me, complaint_id)
+        return _portal_case(request, ctx, uow.session, fresh, error=exc.message, status_code=409)
+    uow.commit()
+    return package_response(data, found)

@@ -102,3 +102,23 @@ class ReportDecided(Event):
     category: str
     substantiated: bool
     outcome: str
+
+
+class DisclosureRequested(Event):
+    """A consumer asked for the seller's and host's identity and the transaction records (办法
+    第十八条); the identity as disclosed is kept with the order's and the complaint's records."""
+
+    kind = "complaint.disclosure_requested"
+    complaint_id: uuid.UUID
+    order_id: uuid.UUID
+    identity: dict[str, object]
+
+
+class DisclosureDelivered(Event):
+    """The evidence package of the order was handed to the consumer."""
+
+    kind = "complaint.disclosure_delivered"
+    complaint_id: uuid.UUID
+    order_id: uuid.UUID
+    package_sha256: str
+    deliveries: int

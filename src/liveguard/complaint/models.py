@@ -227,3 +227,20 @@ class Report(Base):
     decided_by: Mapped[str | None] = mapped_column(String(254))
     received_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class Disclosure(Base):
+    """A consumer's request for the seller's and host's identity and the transaction records
+    (直播电商监督管理办法 第十八条), answered with a signed evidence package of the order."""
+
+    __tablename__ = "complaint_disclosure"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(COMPLAINT_FK), unique=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK), index=True)
+    order_id: Mapped[uuid.UUID]
+    identity: Mapped[dict[str, Any]] = mapped_column(JSONType)  # seller, hosts, room (as disclosed)
+    requested_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]  # the first download of the package
+    deliveries: Mapped[int] = mapped_column(default=0)
+    package_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -5,9 +5,11 @@ verification (直播营销服务规范 6.3.2, 7.2.9; Order 117 Art. 16). Other d
 publishing events on the recorded list (:data:`RECORDED`); they never call the log directly.
 """
 
-from liveguard.evidence.deps import media_of
+from liveguard.evidence.deps import media_of, signer_of
 from liveguard.evidence.download import media_response
+from liveguard.evidence.heads import Signer
 from liveguard.evidence.media import MediaRef, MediaStore
+from liveguard.evidence.package import build_package
 from liveguard.evidence.permissions import GRANTS
 from liveguard.evidence.service import RECORDED, Recorded
 
@@ -17,6 +19,9 @@ __all__ = [
     "MediaRef",
     "MediaStore",
     "Recorded",
+    "Signer",
+    "build_package",
     "media_of",
     "media_response",
+    "signer_of",
 ]

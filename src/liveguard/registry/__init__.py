@@ -37,12 +37,19 @@ from liveguard.registry.relations import (
 )
 from liveguard.registry.rules import id_check_char, uscc_check_char
 from liveguard.registry.scans import store_scan
-from liveguard.registry.service import PersonInput, create_person, ensure_org_party, update_party
+from liveguard.registry.service import (
+    ID_CONTEXT,
+    PersonInput,
+    create_person,
+    ensure_org_party,
+    update_party,
+)
 from liveguard.registry.training import create_course, record_training
 from liveguard.registry.warnings import run_warnings
 
 __all__ = [
     "GRANTS",
+    "ID_CONTEXT",
     "Document",
     "DocumentInput",
     "LiveRoom",
