@@ -12,11 +12,16 @@ import uuid
 import zipfile
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveguard.audit.models import AuditEvent
-from liveguard.evidence import verifier
+from liveguard.complaint import transparency
+from liveguard.complaint.models import Complaint
+from liveguard.complaint.portal import Portal
+from liveguard.errors import Conflict
+from liveguard.evidence import media_of, signer_of, verifier
 from liveguard.evidence.models import EvidenceRecord
 from liveguard.plan import LiveSession
 from liveguard.web.context import AppContext
@@ -187,3 +192,33 @@ def test_identity_and_records_on_the_portal(
     stranger = TestClient(client.app)
     assert stranger.get(link).status_code == 404
     assert uuid.UUID(cid)
+
+
+def test_the_package_waits_until_the_request_is_in_the_log(
+    client: TestClient, ctx: AppContext, sides: Sides, fake_sender: FakeSender
+) -> None:
+    """Before the request's own record is in the log the package would not carry the identity:
+    the consumer is told to try again (409), and nothing is recorded as delivered."""
+    sold_on_a_live_session(ctx, client, sides)
+    cid = file(client, portal_login(client, fake_sender), sides)
+    with ctx.db.unit_of_work() as uow:
+        c = uow.session.get(Complaint, uuid.UUID(cid))
+        assert c is not None
+        assert c.phone_index is not None
+        me = Portal("13912345678", c.phone_index)
+        found = transparency.request_disclosure(
+            uow.session, me, c, cipher=ctx.cipher, now=ctx.clock.now()
+        )  # not committed: its event is still in the outbox
+        with pytest.raises(Conflict) as refused:
+            transparency.deliver(
+                uow.session,
+                me,
+                found,
+                policy=ctx.policy,
+                signer=signer_of(ctx),
+                media=media_of(ctx),
+                now=ctx.clock.now(),
+            )
+        assert refused.value.code == "complaint.disclosure_pending"
+        assert found.deliveries == 0
+        assert found.delivered_at is None
