@@ -20,7 +20,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI
 
-from liveguard import aftersales, audit, evidence, identity, order, plan, registry, screening
+from liveguard import (
+    aftersales,
+    audit,
+    complaint,
+    evidence,
+    identity,
+    order,
+    plan,
+    registry,
+    screening,
+)
 from liveguard.access import Policy
 from liveguard.access.policy import Grants
 from liveguard.aftersales import api as aftersales_api
@@ -31,11 +41,17 @@ from liveguard.audit import api as audit_api
 from liveguard.audit import console as audit_console
 from liveguard.bus import Bus, Handler, HandlerRegistry
 from liveguard.bus.memory import InProcessBus
+from liveguard.bus.nats import NatsBus
 from liveguard.clock import Clock, SystemClock
+from liveguard.complaint import api as complaint_api
+from liveguard.complaint import cli as complaint_cli
+from liveguard.complaint import console as complaint_console
+from liveguard.complaint import deps as complaint_deps
+from liveguard.complaint import handlers as complaint_handlers
+from liveguard.complaint import jobs as complaint_jobs
 from liveguard.db import Base, Database
 from liveguard.db.engine import READ_ONLY, normalise_url
 from liveguard.demo import cli as demo_cli
-from liveguard.errors import ServiceUnavailable
 from liveguard.evidence import api as evidence_api
 from liveguard.evidence import cli as evidence_cli
 from liveguard.evidence import console as evidence_console
@@ -49,16 +65,22 @@ from liveguard.jobs import Job, Scheduler
 from liveguard.logging import configure_logging
 from liveguard.order import api as order_api
 from liveguard.order import cli as order_cli
+from liveguard.order import handlers as order_handlers
 from liveguard.plan import api as plan_api
 from liveguard.plan import cli as plan_cli
 from liveguard.plan import console as plan_console
+from liveguard.plan import live as plan_live
 from liveguard.registry import api as registry_api
 from liveguard.registry import cli as registry_cli
 from liveguard.registry import console as registry_console
 from liveguard.registry import deps as registry_deps
 from liveguard.registry import handlers as registry_handlers
 from liveguard.registry import jobs as registry_jobs
+from liveguard.screening import api as screening_api
 from liveguard.screening import cli as screening_cli
+from liveguard.screening import console as screening_console
+from liveguard.screening import handlers as screening_handlers
+from liveguard.screening import lexicon_cli as screening_lexicon_cli
 from liveguard.security import KeyRing, PasswordHasher, PiiCipher
 from liveguard.settings import Settings, load_settings
 from liveguard.web.app import create_app
@@ -80,6 +102,8 @@ class DomainParts:
     nav: Sequence[NavItem] = ()
     tiles: Sequence[Tile] = ()
     handlers: Sequence[tuple[str, str, Handler]] = field(default_factory=tuple)
+    # Handlers that need the personal-data cipher (order ingests inbound events with PII).
+    cipher_handlers: Callable[[PiiCipher], Sequence[tuple[str, str, Handler]]] | None = None
     cli: Sequence[tuple[str, typer.Typer]] = ()
     services: Callable[[Settings], dict[str, object]] | None = None
     jobs: Callable[[AppContext], list[Job]] | None = None
@@ -144,6 +168,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         console_routers=(plan_console.router,),
         nav=plan_console.NAV,
         tiles=plan_console.TILES,
+        handlers=plan_live.HANDLERS,
         cli=plan_cli.GROUPS,
     ),
     DomainParts(
@@ -152,6 +177,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         grants=order.GRANTS,
         api_routers=(order_api.router,),
         cli=order_cli.GROUPS,
+        cipher_handlers=order_handlers.handlers,
     ),
     DomainParts(
         name="aftersales",
@@ -165,10 +191,29 @@ DOMAINS: tuple[DomainParts, ...] = (
         jobs=aftersales_jobs.jobs,
     ),
     DomainParts(
+        name="complaint",
+        package=complaint,
+        grants=complaint.GRANTS,
+        api_routers=complaint_api.ROUTERS,
+        console_routers=(complaint_console.router,),
+        nav=complaint_console.NAV,
+        tiles=complaint_console.TILES,
+        cli=complaint_cli.GROUPS,
+        cipher_handlers=complaint_handlers.handlers,
+        services=complaint_deps.build_services,
+        jobs=complaint_jobs.jobs,
+    ),
+    DomainParts(
         name="screening",
         package=screening,
         grants=screening.GRANTS,
-        cli=screening_cli.GROUPS,
+        api_routers=(screening_api.router,),
+        console_routers=(screening_console.router,),
+        nav=screening_console.NAV,
+        tiles=screening_console.TILES,
+        handlers=screening_handlers.HANDLERS,
+        cli=(*screening_cli.GROUPS, *screening_lexicon_cli.GROUPS),
+        services=screening.build_services,
     ),
 )
 
@@ -201,12 +246,15 @@ def build_bus(settings: Settings, db: Database, clock: Clock) -> Bus:
     registry = HandlerRegistry()
     for domain in DOMAINS:
         for kind, name, handler in domain.handlers:
-            registry.subscribe(kind, name, handler)
-    if settings.bus.backend != "memory":
-        raise ServiceUnavailable(
-            "LIVEGUARD_BUS__BACKEND=nats 尚未提供（NATS JetStream 后端随实时审核功能交付）",
-            code="bus.backend_unavailable",
-        )
+            registry.subscribe(kind, name, handler, group=domain.name)
+        if domain.cipher_handlers is not None:
+            for kind, name, handler in domain.cipher_handlers(build_cipher(settings)):
+                registry.subscribe(kind, name, handler, group=domain.name)
+    if settings.bus.backend == "nats":
+        # Web and CLI processes only relay the outbox; `liveguard worker run` runs handlers.
+        nats_bus = NatsBus(db, registry, clock, settings.bus)
+        db.after_commit(nats_bus.kick)
+        return nats_bus
     bus = InProcessBus(
         db,
         registry,

@@ -6,7 +6,7 @@ at import time; ``bootstrap`` calls :func:`load_settings` and hands the result t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +33,18 @@ class BusSettings(BaseModel):
     max_attempts: int = Field(default=10, ge=1)
     # How often the in-process bus looks for due retries while idle (0: only after commits).
     poll_seconds: float = Field(default=5.0, ge=0)
+    # NATS JetStream (backend "nats"): subjects <stream>.<kind>.<bucket>, the bucket a stable
+    # hash of the event's partition key (a live room) over this many partitions.
+    partitions: int = Field(default=16, ge=1, le=1024)
+    # Messages a worker pulls at once: small, so that big events (a batch of comments) spread
+    # over all workers instead of queueing behind one.
+    worker_batch: int = Field(default=10, ge=1, le=1000)
+    # Partitions (live rooms) a worker handles side by side; one partition stays in order.
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    ack_wait_seconds: float = Field(default=30.0, gt=0)  # redelivered if not acked by then
+    retention_hours: float = Field(default=72.0, gt=0)  # how long the stream keeps messages
+    duplicate_window_seconds: float = Field(default=120.0, gt=0)  # Nats-Msg-Id de-duplication
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
 
 
 class MediaSettings(BaseModel):
@@ -141,12 +153,36 @@ class AftersalesSettings(BaseModel):
     # 网络购买商品七日无理由退货暂行办法 第十三条: refund within 7 days of receiving the return.
     refund_days: int = Field(default=7, ge=1, le=7)
     violation_days: int = Field(default=15, ge=1, le=60)  # a refund this late is flagged
+    # A case photo's size cap (API and the consumer portal's return form).
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=50 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _check_order(self) -> AftersalesSettings:
         if self.violation_days < self.refund_days:
             raise ValueError("aftersales.violation_days must be at least aftersales.refund_days")
         return self
+
+
+class ComplaintSettings(BaseModel):
+    """Complaint clocks, the consumer's one-time codes and emergency rules (issue 8)."""
+
+    # Order 117 Art. 20: published complaint flows and feedback deadlines (defaults of issue 8).
+    accept_hours: float = Field(default=24, gt=0, le=24 * 30)
+    first_response_hours: float = Field(default=24, gt=0, le=24 * 30)
+    resolution_days: float = Field(default=7, gt=0, le=90)
+    intervention_hours: float = Field(default=24, gt=0, le=24 * 30)  # after the consumer asks
+    counting: Literal["calendar", "working_days", "business_hours"] = "working_days"
+    business_opens: time = time(9, 0)
+    business_closes: time = time(18, 0)
+    # Official holidays and adjusted working days (JSON); None: complaint/data/holidays_cn.json.
+    holidays_file: Path | None = None
+    # One-time codes for filing without an account.
+    code_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    code_max_attempts: int = Field(default=5, ge=1, le=20)
+    codes_per_phone_per_hour: int = Field(default=5, ge=1, le=100)
+    # Emergency: this many complaints about one room or product within an hour open one.
+    emergency_threshold: int = Field(default=5, ge=2, le=10_000)
+    escalation_interval_seconds: float = Field(default=300, ge=0)  # 0: only on demand
 
 
 class WebSettings(BaseModel):
@@ -179,6 +215,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     aftersales: AftersalesSettings = Field(default_factory=AftersalesSettings)
+    complaint: ComplaintSettings = Field(default_factory=ComplaintSettings)
 
     @field_validator("log_level")
     @classmethod

@@ -47,7 +47,7 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
     expect(page.locator("#page-title")).to_have_text("工作台")
     expect(page.locator("#welcome")).to_contain_text("【演示】山野鲜食旗舰店")
     tiles = page.locator("#dashboard .tile")
-    expect(tiles).to_have_count(8)
+    expect(tiles).to_have_count(10)
     expect(tiles.locator(".label")).to_have_text(
         [
             "证据记录数",
@@ -58,6 +58,8 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
             "未解除的预警",
             "未结束的直播场次",
             "待处理售后",
+            "待处理投诉",
+            "待审核命中",
         ]
     )
     for value in tiles.locator(".value").all_inner_texts():
@@ -82,6 +84,9 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
             "Compliance warnings",
             "Live session",
             "After-sales",
+            "Complaint",
+            "Live screening",
+            "Screening lexicon",
         ]
     )
     expect(tiles.locator(".label")).to_have_text(
@@ -94,6 +99,8 @@ def test_merchant_sees_the_dashboard_and_switches_to_english(
             "Open warnings",
             "Live sessions not yet ended",
             "Open after-sales cases",
+            "Open complaints",
+            "Findings to review",
         ]
     )
     expect(page.locator("#welcome")).to_contain_text("Welcome, 鲜食店运营 陈晨.")

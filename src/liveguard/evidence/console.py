@@ -36,7 +36,7 @@ from liveguard.evidence.models import EvidenceRecord
 from liveguard.evidence.schemas import InclusionProofRead, RecordRead
 from liveguard.web.console import ConsoleText, console_router, render
 from liveguard.web.context import NavItem, Tile
-from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep
+from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep, UtcDatetime
 
 router = console_router(
     labels={
@@ -297,10 +297,20 @@ def evidence_timeline(
     paging: PageDep,
     subject_type: Annotated[ConsoleText, Path(max_length=20)],
     subject_id: Annotated[ConsoleText, Path(max_length=64, pattern=SUBJECT_ID)],
+    at: Annotated[UtcDatetime | None, Query(description="跳到此时刻（带时区）")] = None,
 ) -> Response:
-    """Replay of one subject: every record in time order, verified, with its media."""
+    """Replay of one subject: every record in time order, verified, with its media; with
+    ``?at=`` the page holding that moment, anchored on its first record (a moment in the live)."""
     ident.principal.require("evidence.read")
     kind = subject_kind(subject_type)
+    if at is not None:
+        before, seq = service.timeline_position(
+            uow.session, ident.principal, subject_type=kind, subject_id=subject_id, at=at
+        )
+        page = before // paging.per_page + 1
+        anchor = f"#entry-{seq}" if seq is not None else ""
+        target = f"{timeline_href(kind, subject_id)}?page={page}&per_page={paging.per_page}"
+        return RedirectResponse(target + anchor, status_code=303)
     rows, total = service.timeline(
         uow.session,
         ident.principal,

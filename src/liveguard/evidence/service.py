@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from liveguard.access import Principal, scoped
@@ -52,6 +52,7 @@ RECORDED: dict[str, Recorded] = {
     "plan.session_transitioned": Recorded("plan"),
     "plan.service_plan_reviewed": Recorded("plan"),
     "plan.staffing_overridden": Recorded("plan"),
+    "plan.product_presented": Recorded("plan"),
     "order.order_placed": Recorded("order", {"live_session": "live_session_id"}),
     "order.payment_received": Recorded("payment"),
     "order.shipment_sent": Recorded("shipment"),
@@ -61,6 +62,23 @@ RECORDED: dict[str, Recorded] = {
     "aftersales.case_refused": Recorded("return"),
     "aftersales.photo_added": Recorded("return"),
     "aftersales.refund_recorded": Recorded("refund"),
+    # Screening: every message screened and every finding (room, session, host, offsets).
+    "screening.speech_screened": Recorded("live_speech"),
+    "screening.comments_screened": Recorded("live_comment"),
+    "screening.findings_recorded": Recorded("finding"),
+    "screening.finding_reviewed": Recorded("finding"),
+    "aftersales.violation_flagged": Recorded("return"),
+    # Complaints (subject "complaint" from the events' complaint_id): every step is kept.
+    "complaint.filed": Recorded("complaint"),
+    "complaint.stepped": Recorded("complaint_action"),
+    "complaint.escalated": Recorded("complaint_action"),
+    "complaint.emergency_opened": Recorded("complaint_action"),
+    "complaint.emergency_updated": Recorded("complaint_action"),
+    "complaint.report_received": Recorded("complaint"),
+    "complaint.report_decided": Recorded("complaint_action"),
+    # Order 117 Art. 18: identity disclosed, package delivered (subjects complaint and order).
+    "complaint.disclosure_requested": Recorded("complaint_action"),
+    "complaint.disclosure_delivered": Recorded("complaint_action"),
 }
 
 
@@ -142,6 +160,39 @@ def media_record(session: Session, principal: Principal, sha256: str) -> Evidenc
     return found
 
 
+def _subject_records(principal: Principal, subject_type: str, subject_id: str) -> Select[Any]:
+    """The subject's records the principal may read."""
+    principal.require("evidence.read")
+    if subject_type not in rules.SUBJECT_TYPES:
+        raise InvalidInput(f"未知的对象类型：{subject_type}", code="evidence.invalid_subject")
+    return scoped(
+        select(EvidenceRecord).where(
+            EvidenceRecord.seq.in_(evidence_log.subject_seqs(subject_type, subject_id))
+        ),
+        principal,
+        "evidence.read",
+        tenant=EvidenceRecord.tenant_id,
+    )
+
+
+def timeline_position(
+    session: Session, principal: Principal, *, subject_type: str, subject_id: str, at: datetime
+) -> tuple[int, int | None]:
+    """Where ``at`` falls in a subject's replay: how many records came before it, and the log
+    position of the first record at or after it (None when none did)."""
+    stmt = _subject_records(principal, subject_type, subject_id)
+    before = session.scalar(
+        select(func.count()).select_from(stmt.where(EvidenceRecord.occurred_at < at).subquery())
+    )
+    first = session.scalar(
+        stmt.with_only_columns(EvidenceRecord.seq)
+        .where(EvidenceRecord.occurred_at >= at)
+        .order_by(EvidenceRecord.occurred_at, EvidenceRecord.seq)
+        .limit(1)
+    )
+    return int(before or 0), first
+
+
 def timeline(
     session: Session,
     principal: Principal,
@@ -152,17 +203,7 @@ def timeline(
     per_page: int,
 ) -> tuple[list[EvidenceRecord], int]:
     """Everything recorded for one subject, in time order (调阅回放)."""
-    principal.require("evidence.read")
-    if subject_type not in rules.SUBJECT_TYPES:
-        raise InvalidInput(f"未知的对象类型：{subject_type}", code="evidence.invalid_subject")
-    stmt = scoped(
-        select(EvidenceRecord).where(
-            EvidenceRecord.seq.in_(evidence_log.subject_seqs(subject_type, subject_id))
-        ),
-        principal,
-        "evidence.read",
-        tenant=EvidenceRecord.tenant_id,
-    )
+    stmt = _subject_records(principal, subject_type, subject_id)
     return paginate(
         session, stmt, EvidenceRecord.occurred_at, EvidenceRecord.seq, page=page, per_page=per_page
     )
