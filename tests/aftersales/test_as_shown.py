@@ -10,9 +10,11 @@ import uuid
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 
 from liveguard import plan
+from liveguard.access import Principal
 from liveguard.aftersales import service
 from liveguard.aftersales.as_shown import as_shown
 from liveguard.aftersales.workflow import Deadlines
@@ -23,10 +25,14 @@ from tests.aftersales.test_console import csrf, login
 from tests.conftest import World
 from tests.order.helpers import consumer, signed_order
 from tests.order.helpers import staff as merchant_staff
-from tests.plan.conftest import Stage, staff
+from tests.plan.conftest import Stage, make_stage, staff
 from tests.plan.test_presenting import go_live
 
-pytest_plugins = ["tests.plan.conftest"]
+
+@pytest.fixture
+def stage(ctx: AppContext, world: World, system: Principal) -> Stage:
+    """Merchant A on stage, as tests/plan sets it up."""
+    return make_stage(ctx, world, system)
 
 
 def presented_order(ctx: AppContext, stage: Stage, clock: FixedClock) -> tuple[str, list[datetime]]:

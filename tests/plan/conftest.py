@@ -131,6 +131,11 @@ def room_of(ctx: AppContext, party_id: uuid.UUID, external_id: str) -> uuid.UUID
 @pytest.fixture
 def stage(ctx: AppContext, world: World, system: Principal) -> Stage:
     """Merchant A admitted for food, with a qualified host and a room; a compliance officer."""
+    return make_stage(ctx, world, system)
+
+
+def make_stage(ctx: AppContext, world: World, system: Principal) -> Stage:
+    """The ``stage`` fixture's body, for other folders' fixtures (tests/aftersales)."""
     officer = make_member(
         ctx,
         system,
