@@ -165,7 +165,7 @@ class StaffingParams(BaseModel):
     answer_seconds: float = Field(ge=1, le=3600, description="目标应答时间（秒，1–3600）")
     shrinkage: float = Field(default=0.3, ge=0, lt=1, description="缩减率")
     concurrency: int = Field(default=1, ge=1, le=10, description="每名客服并发会话数")
-    max_occupancy: float = Field(default=0.85, gt=0, le=1, description="最高占用率")
+    max_occupancy: float = Field(default=0.85, ge=0.3, le=1, description="最高占用率（0.3–1）")
     interval_minutes: Literal[15, 30, 60] = 30
     profile: list[float] = Field(default_factory=list, max_length=96, description="各时段权重")
     patience_seconds: float | None = Field(

@@ -104,7 +104,7 @@ def _check(i: StaffingInput) -> None:
         (not 1 <= i.answer_seconds <= 3600, "answer_seconds", "目标应答时间须在 1 秒到 1 小时之间"),
         (not 0 <= i.shrinkage < 1, "shrinkage", "缩减率须大于等于 0、小于 1"),
         (not 1 <= i.concurrency <= 10, "concurrency", "并发会话数须在 1 到 10 之间"),
-        (not 0 < i.max_occupancy <= 1, "max_occupancy", "最高占用率须大于 0、不超过 1"),
+        (not 0.3 <= i.max_occupancy <= 1, "max_occupancy", "最高占用率须在 0.3 到 1 之间"),
         (
             i.interval_minutes not in (15, 30, 60),
             "interval_minutes",
