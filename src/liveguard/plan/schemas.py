@@ -160,7 +160,7 @@ class StaffingParams(BaseModel):
 
     sell_through: float = Field(ge=0, le=1, description="预计售罄率")
     contact_rate: float = Field(ge=0, le=10, description="每单咨询次数")
-    aht_seconds: float = Field(gt=0, le=7200, description="平均处理时长（秒）")
+    aht_seconds: float = Field(ge=1, le=7200, description="平均处理时长（秒）")
     service_level: float = Field(gt=0, lt=1, description="目标服务水平")
     answer_seconds: float = Field(ge=1, le=3600, description="目标应答时间（秒，1–3600）")
     shrinkage: float = Field(default=0.3, ge=0, lt=1, description="缩减率")

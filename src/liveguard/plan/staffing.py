@@ -99,7 +99,7 @@ def _check(i: StaffingInput) -> None:
         (i.units < 0, "units", "商品数量不能为负数"),
         (not 0 <= i.sell_through <= 1, "sell_through", "预计售罄率须在 0 到 1 之间"),
         (not 0 <= i.contact_rate <= 10, "contact_rate", "每单咨询次数须在 0 到 10 之间"),
-        (not 0 < i.aht_seconds <= 7200, "aht_seconds", "平均处理时长须在 1 秒到 2 小时之间"),
+        (not 1 <= i.aht_seconds <= 7200, "aht_seconds", "平均处理时长须在 1 秒到 2 小时之间"),
         (not 0 < i.service_level < 1, "service_level", "目标服务水平须大于 0、小于 1"),
         (not 1 <= i.answer_seconds <= 3600, "answer_seconds", "目标应答时间须在 1 秒到 1 小时之间"),
         (not 0 <= i.shrinkage < 1, "shrinkage", "缩减率须大于等于 0、小于 1"),
