@@ -15,9 +15,11 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from liveguard.errors import InvalidInput
-from liveguard.plan.staffing import StaffingInput, erlang_a, recommend
+from liveguard.plan.schemas import StaffingRequest
+from liveguard.plan.staffing import LIMITS, StaffingInput, erlang_a, recommend
 
 
 def erlang_c(agents: int, erlangs: float) -> float:
@@ -116,6 +118,37 @@ def test_bad_inputs_name_the_field(field: str, value: object) -> None:
     with pytest.raises(InvalidInput) as caught:
         recommend(example(**{field: value}))
     assert caught.value.details["field"] == field
+
+
+# Each input's range as stated: "[" and "]" include the bound, "(" and ")" leave it out.
+RANGES = {
+    "sell_through": "[0, 1]",
+    "contact_rate": "[0, 10]",
+    "aht_seconds": "[1, 7200]",
+    "service_level": "(0, 1)",
+    "answer_seconds": "[1, 3600]",
+    "shrinkage": "[0, 1)",
+    "concurrency": "[1, 10]",
+    "max_occupancy": "[0.3, 1]",
+    "duration_minutes": "(0, 1440]",
+    "patience_seconds": "[1, 3600]",
+}
+
+
+@pytest.mark.parametrize("field", RANGES)
+def test_the_check_and_the_api_schema_share_each_stated_range(field: str) -> None:
+    r = LIMITS[field]
+    low, high = "(["[not r.low_open], ")]"[not r.high_open]
+    assert f"{low}{r.low:g}, {r.high:g}{high}" == RANGES[field]
+    request = {"units": 1, "sell_through": 0.5, "contact_rate": 1, "aht_seconds": 60}
+    request |= {"service_level": 0.8, "answer_seconds": 20, "duration_minutes": 60}
+    for edge in (r.low, r.high):
+        try:
+            StaffingRequest.model_validate(request | {field: edge})
+        except ValidationError:
+            assert not r.holds(edge)
+        else:
+            assert r.holds(edge)
 
 
 def test_a_workload_beyond_the_range_is_refused() -> None:

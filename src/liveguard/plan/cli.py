@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from liveguard.errors import InvalidInput
 from liveguard.plan import live as live_mod
 from liveguard.plan import service, staffing
-from liveguard.plan.schemas import StaffingParams
+from liveguard.plan.schemas import StaffingParams, limit
 from liveguard.web.context import CommandState
 from liveguard.web.deps import UtcDatetime
 
@@ -36,7 +36,7 @@ class PlanFile(BaseModel):
     staffing: StaffingParams
     scheduled_start: UtcDatetime | None = None
     scheduled_end: UtcDatetime | None = None
-    duration_minutes: int | None = Field(default=None, gt=0, le=1440)
+    duration_minutes: Annotated[int, limit("duration_minutes")] | None = None
     assigned_cs: int | None = Field(default=None, ge=0, le=10000)
 
     @model_validator(mode="after")

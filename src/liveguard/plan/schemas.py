@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from liveguard.plan import staffing
 from liveguard.web.deps import UtcDatetime
 from liveguard.web.types import PlainText
 
@@ -155,21 +156,38 @@ class ProductRead(BaseModel):
     claims: list[str]
 
 
+def limit(field: str) -> Any:
+    """The pydantic constraints of a staffing input: its range in ``staffing.LIMITS``."""
+    bounds = staffing.LIMITS[field]
+    return Field(
+        gt=bounds.low if bounds.low_open else None,
+        ge=None if bounds.low_open else bounds.low,
+        lt=bounds.high if bounds.high_open else None,
+        le=None if bounds.high_open else bounds.high,
+    )
+
+
 class StaffingParams(BaseModel):
     """The targets and rates of the CS staffing estimate (rates are fractions)."""
 
-    sell_through: float = Field(ge=0, le=1, description="预计售罄率")
-    contact_rate: float = Field(ge=0, le=10, description="每单咨询次数")
-    aht_seconds: float = Field(ge=1, le=7200, description="平均处理时长（秒）")
-    service_level: float = Field(gt=0, lt=1, description="目标服务水平")
-    answer_seconds: float = Field(ge=1, le=3600, description="目标应答时间（秒，1–3600）")
-    shrinkage: float = Field(default=0.3, ge=0, lt=1, description="缩减率")
-    concurrency: int = Field(default=1, ge=1, le=10, description="每名客服并发会话数")
-    max_occupancy: float = Field(default=0.85, ge=0.3, le=1, description="最高占用率（0.3–1）")
+    sell_through: Annotated[float, limit("sell_through")] = Field(description="预计售罄率")
+    contact_rate: Annotated[float, limit("contact_rate")] = Field(description="每单咨询次数")
+    aht_seconds: Annotated[float, limit("aht_seconds")] = Field(description="平均处理时长（秒）")
+    service_level: Annotated[float, limit("service_level")] = Field(description="目标服务水平")
+    answer_seconds: Annotated[float, limit("answer_seconds")] = Field(
+        description="目标应答时间（秒，1–3600）"
+    )
+    shrinkage: Annotated[float, limit("shrinkage")] = Field(default=0.3, description="缩减率")
+    concurrency: Annotated[int, limit("concurrency")] = Field(
+        default=1, description="每名客服并发会话数"
+    )
+    max_occupancy: Annotated[float, limit("max_occupancy")] = Field(
+        default=0.85, description="最高占用率（0.3–1）"
+    )
     interval_minutes: Literal[15, 30, 60] = 30
     profile: list[float] = Field(default_factory=list, max_length=96, description="各时段权重")
-    patience_seconds: float | None = Field(
-        default=None, ge=1, le=3600, description="平均耐心时长（秒）：给出时按 Erlang A 计算放弃率"
+    patience_seconds: Annotated[float, limit("patience_seconds")] | None = Field(
+        default=None, description="平均耐心时长（秒）：给出时按 Erlang A 计算放弃率"
     )
 
 
@@ -262,7 +280,7 @@ class StaffingRequest(StaffingParams):
     """A staffing estimate without a session: units and duration given directly."""
 
     units: int = Field(ge=0, le=10_000_000, description="库存 + 预售数量")
-    duration_minutes: int = Field(gt=0, le=1440)
+    duration_minutes: Annotated[int, limit("duration_minutes")]
     assigned: int | None = Field(default=None, ge=0, le=10000)
 
 

@@ -94,43 +94,55 @@ class StaffingResult:
     shortfall: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """The range one staffing input must lie in, with the message that states it."""
+
+    low: float
+    high: float
+    message: str
+    low_open: bool = False  # ``low`` itself is outside
+    high_open: bool = False
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` lies in the range."""
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+# The one statement of the inputs' ranges: checked here, and the API's schema takes its
+# constraints from this table (schemas.StaffingParams). Answer and handling times under a
+# second and occupancy caps under 0.3 sent pyworkforce's search for agents out of bounds.
+LIMITS: dict[str, Limit] = {
+    "sell_through": Limit(0, 1, "预计售罄率须在 0 到 1 之间"),
+    "contact_rate": Limit(0, 10, "每单咨询次数须在 0 到 10 之间"),
+    "aht_seconds": Limit(1, 7200, "平均处理时长须在 1 秒到 2 小时之间"),
+    "service_level": Limit(0, 1, "目标服务水平须大于 0、小于 1", low_open=True, high_open=True),
+    "answer_seconds": Limit(1, 3600, "目标应答时间须在 1 秒到 1 小时之间"),
+    "shrinkage": Limit(0, 1, "缩减率须大于等于 0、小于 1", high_open=True),
+    "concurrency": Limit(1, 10, "并发会话数须在 1 到 10 之间"),
+    "max_occupancy": Limit(0.3, 1, "最高占用率须在 0.3 到 1 之间"),
+    "duration_minutes": Limit(0, 1440, "直播时长须在 1 分钟到 24 小时之间", low_open=True),
+    "patience_seconds": Limit(1, 3600, "平均耐心时长须在 1 秒到 1 小时之间"),
+}
+
+
+def _bad(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, code="plan.invalid_staffing_input", details={"field": field})
+
+
 def _check(i: StaffingInput) -> None:
-    problems = [
-        (i.units < 0, "units", "商品数量不能为负数"),
-        (not 0 <= i.sell_through <= 1, "sell_through", "预计售罄率须在 0 到 1 之间"),
-        (not 0 <= i.contact_rate <= 10, "contact_rate", "每单咨询次数须在 0 到 10 之间"),
-        (not 1 <= i.aht_seconds <= 7200, "aht_seconds", "平均处理时长须在 1 秒到 2 小时之间"),
-        (not 0 < i.service_level < 1, "service_level", "目标服务水平须大于 0、小于 1"),
-        (not 1 <= i.answer_seconds <= 3600, "answer_seconds", "目标应答时间须在 1 秒到 1 小时之间"),
-        (not 0 <= i.shrinkage < 1, "shrinkage", "缩减率须大于等于 0、小于 1"),
-        (not 1 <= i.concurrency <= 10, "concurrency", "并发会话数须在 1 到 10 之间"),
-        (not 0.3 <= i.max_occupancy <= 1, "max_occupancy", "最高占用率须在 0.3 到 1 之间"),
-        (
-            i.interval_minutes not in (15, 30, 60),
-            "interval_minutes",
-            "时段长度须为 15、30 或 60 分钟",
-        ),
-        (
-            not 0 < i.duration_minutes <= 1440,
-            "duration_minutes",
-            "直播时长须在 1 分钟到 24 小时之间",
-        ),
-        (
-            any(w < 0 for w in i.profile) or (i.profile and sum(i.profile) <= 0),
-            "profile",
-            "时段权重须为非负数且不全为 0",
-        ),
-        (
-            i.patience_seconds is not None and not 1 <= i.patience_seconds <= 3600,
-            "patience_seconds",
-            "平均耐心时长须在 1 秒到 1 小时之间",
-        ),
-    ]
-    for bad, field, message in problems:
-        if bad:
-            raise InvalidInput(
-                message, code="plan.invalid_staffing_input", details={"field": field}
-            )
+    if i.units < 0:
+        raise _bad("units", "商品数量不能为负数")
+    for field, limit in LIMITS.items():
+        value = getattr(i, field)
+        if value is not None and not limit.holds(value):  # patience is optional
+            raise _bad(field, limit.message)
+    if i.interval_minutes not in (15, 30, 60):
+        raise _bad("interval_minutes", "时段长度须为 15、30 或 60 分钟")
+    if any(w < 0 for w in i.profile) or (i.profile and sum(i.profile) <= 0):
+        raise _bad("profile", "时段权重须为非负数且不全为 0")
 
 
 def interval_count(i: StaffingInput) -> int:
@@ -143,11 +155,7 @@ def _weights(i: StaffingInput) -> list[float]:
     if not i.profile:
         return [1.0 / n] * n
     if len(i.profile) != n:
-        raise InvalidInput(
-            f"时段权重应有 {n} 个（每 {i.interval_minutes} 分钟一个）",
-            code="plan.invalid_staffing_input",
-            details={"field": "profile"},
-        )
+        raise _bad("profile", f"时段权重应有 {n} 个（每 {i.interval_minutes} 分钟一个）")
     total = sum(i.profile)
     return [w / total for w in i.profile]
 
