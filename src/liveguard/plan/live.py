@@ -331,7 +331,7 @@ def _intervals(
     loads = []
     for planned in result.intervals:
         came = actual[planned.index]
-        need = staffing.erlang_c_interval(float(came), data, planned.index, None).headcount
+        need = staffing.erlang_c_interval(float(came), data).headcount
         loads.append(
             IntervalLoad(
                 index=planned.index,

@@ -20,8 +20,9 @@ ahead (uniformisation). As patience grows without bound the figures converge to 
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -269,12 +270,17 @@ def erlang_a(rate: float, aht: float, patience: float, agents: int, answer: floa
 
 
 def erlang_a_agents(
-    rate: float, aht: float, patience: float, answer: float, target: float, most: int
+    rate: float, aht: float, patience: float, answer: float, target: float, start: ErlangA
 ) -> int:
-    """The fewest agents whose Erlang A service level meets ``target`` (searched from ``most``)."""
-    low, high = 1, max(1, most)
-    while erlang_a(rate, aht, patience, high, answer).service_level < target and high < 4 * most:
+    """The fewest agents whose Erlang A service level meets ``target``.
+
+    The search starts from ``start``, the figures already computed at a first guess of agents
+    (Erlang C's), so that guess is not computed again.
+    """
+    low, high, level = 1, start.agents, start.service_level
+    while level < target and high < 4 * start.agents:
         low, high = high + 1, high * 2
+        level = erlang_a(rate, aht, patience, high, answer).service_level
     while low < high:
         mid = (low + high) // 2
         if erlang_a(rate, aht, patience, mid, answer).service_level >= target:
@@ -297,7 +303,7 @@ def _rounded(a: ErlangA) -> ErlangA:
 
 
 def erlang_c_interval(
-    contacts: float, i: StaffingInput, index: int, assigned: int | None
+    contacts: float, i: StaffingInput, *, assigned: int | None = None, index: int = 0
 ) -> IntervalStaffing:
     """Erlang C for one interval (pyworkforce), with ASA and the assigned staff's service level."""
     from pyworkforce.queuing import ErlangC  # noqa: PLC0415 — brings pandas and OR-Tools: load on use
@@ -330,9 +336,10 @@ def erlang_c_interval(
     if i.patience_seconds is not None:
         rate = contacts / (i.interval_minutes * 60)
         aht = i.aht_seconds / i.concurrency
-        with_abandon = _rounded(erlang_a(rate, aht, i.patience_seconds, agents, i.answer_seconds))
+        at_agents = erlang_a(rate, aht, i.patience_seconds, agents, i.answer_seconds)
+        with_abandon = _rounded(at_agents)
         fewest = erlang_a_agents(
-            rate, aht, i.patience_seconds, i.answer_seconds, i.service_level, agents
+            rate, aht, i.patience_seconds, i.answer_seconds, i.service_level, at_agents
         )
     return IntervalStaffing(
         index=index,
@@ -367,7 +374,15 @@ def recommend(i: StaffingInput, *, assigned: int | None = None) -> StaffingResul
     _check(i)
     orders = i.units * i.sell_through
     contacts = orders * i.contact_rate
-    rows = tuple(erlang_c_interval(contacts * w, i, n, assigned) for n, w in enumerate(_weights(i)))
+
+    @functools.cache  # evenly spread (the usual case), every interval has the same contacts
+    def staff(share: float) -> IntervalStaffing:
+        return erlang_c_interval(share, i, assigned=assigned)
+
+    rows = tuple(
+        replace(staff(contacts * w), index=n, start_minute=n * i.interval_minutes)
+        for n, w in enumerate(_weights(i))
+    )
     peak = max((r.headcount for r in rows), default=0)
     return StaffingResult(
         expected_orders=round(orders, 2),
