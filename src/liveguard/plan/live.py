@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -65,18 +65,32 @@ def _order_row(session: Session, order_id: uuid.UUID | None) -> LiveActivity | N
     return session.scalars(stmt).first()
 
 
-def _keep(session: Session, event: Event, live_session: LiveSession, **values: Any) -> None:
-    """One row per event (a redelivered event finds its row)."""
-    if session.get(LiveActivity, event.event_id) is not None:
+def _keep(
+    session: Session,
+    event: Event,
+    live: LiveSession,
+    *,
+    row_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+    quantity: int = 0,
+    detail: dict[str, Any] | None = None,
+    **values: Any,
+) -> None:
+    """One row per event, id the event's (``row_id``: a further row of it, derived from its id).
+
+    A redelivered event finds its row and adds nothing.
+    """
+    row_id = row_id or event.event_id
+    if session.get(LiveActivity, row_id) is not None:
         return
     session.add(
         LiveActivity(
-            id=event.event_id,
-            tenant_id=live_session.tenant_id,
-            session_id=live_session.id,
-            occurred_at=values.pop("occurred_at", None) or event.occurred_at,
-            quantity=values.pop("quantity", 0),
-            detail=values.pop("detail", {}),
+            id=row_id,
+            tenant_id=live.tenant_id,
+            session_id=live.id,
+            occurred_at=occurred_at or event.occurred_at,
+            quantity=quantity,
+            detail=detail or {},
             **values,
         )
     )
@@ -110,24 +124,18 @@ def on_order_placed(session: Session, event: Event) -> None:
         return
     amount = Decimal(str(data.get("total_amount") or 0))
     for number, (product_ref, units) in enumerate(_order_lines(data)):
-        row_id = event.event_id if number == 0 else uuid.uuid5(event.event_id, f"line:{number}")
-        if session.get(LiveActivity, row_id) is not None:
-            continue
-        session.add(
-            LiveActivity(
-                id=row_id,
-                tenant_id=live.tenant_id,
-                session_id=live.id,
-                kind="order",
-                occurred_at=data.get("placed_at") or event.occurred_at,
-                product_ref=product_ref,
-                order_id=_uuid(data.get("order_id")),
-                quantity=units,
-                amount=amount if number == 0 else Decimal("0.00"),
-                detail={},
-            )
+        _keep(
+            session,
+            event,
+            live,
+            row_id=uuid.uuid5(event.event_id, f"line:{number}") if number else None,
+            kind="order",
+            occurred_at=data.get("placed_at"),
+            product_ref=product_ref,
+            order_id=_uuid(data.get("order_id")),
+            quantity=units,
+            amount=amount if number == 0 else Decimal("0.00"),
         )
-    session.flush()
 
 
 def _on_case(kind: str) -> Handler:
@@ -309,12 +317,10 @@ def _intervals(
     session: Session, live: LiveSession, rows: list[LiveActivity]
 ) -> tuple[list[IntervalLoad], int, int | None]:
     """Contacts per interval against the plan; contacts outside the schedule; peak headcount."""
-    plan = plans.latest(session, live)
-    if plan is None:
+    data = plans.latest_input(session, live, abandonment=False)  # refreshed every few seconds
+    if data is None:
         return [], sum(1 for r in rows if r.kind in CONTACT_KINDS), None
-    data = plans.staffing_input(live, plans.units_of(session, live), plan.staffing)
-    data = replace(data, patience_seconds=None)  # Erlang C alone: refreshed every few seconds
-    result = staffing.recommend(data, assigned=live.assigned_cs)
+    result = staffing.recommend(data)
     actual: Counter[int] = Counter()
     outside = 0
     started = live.went_live_at or live.scheduled_start
@@ -350,7 +356,8 @@ def dashboard(session: Session, live: LiveSession) -> Dashboard:
     """Everything counted for the session so far."""
     rows = _rows(session, live)
     products = products_of(session, live)
-    presented = Counter(m.product_id for m, _name in moments_of(session, live))
+    moments = moments_of(session, live)
+    presented = Counter(m.product_id for m, _name in moments)
     sold, total = _sold(session, live)
     none = _Sold(0, 0, Decimal("0.00"))
     loads = []
@@ -401,7 +408,7 @@ def dashboard(session: Session, live: LiveSession) -> Dashboard:
         assigned_cs=live.assigned_cs,
         presentations=[
             {"product_id": str(m.product_id), "name": name, "at": m.presented_at}
-            for m, name in moments_of(session, live)
+            for m, name in moments
         ],
     )
 

@@ -83,20 +83,27 @@ def units_of(session: Session, live: LiveSession) -> int:
     return sum(p.stock + p.presale_quantity for p in products_of(session, live))
 
 
-def recommend_for(
+def latest_input(
     session: Session, live: LiveSession, *, abandonment: bool = True
-) -> staffing.StaffingResult | None:
-    """The staffing recommendation from the newest plan version (None: no plan filed).
+) -> staffing.StaffingInput | None:
+    """The staffing input of the newest plan version (None: no plan filed).
 
-    ``abandonment=False`` skips the Erlang A figures (the gate needs only Erlang C's headcount).
+    ``abandonment=False`` drops the patience, so no Erlang A figures are computed (the gate and
+    the live dashboard need only Erlang C's headcount).
     """
     plan = latest(session, live)
     if plan is None:
         return None
     data = staffing_input(live, units_of(session, live), plan.staffing)
-    if not abandonment:
-        data = replace(data, patience_seconds=None)
-    return staffing.recommend(data, assigned=live.assigned_cs)
+    return data if abandonment else replace(data, patience_seconds=None)
+
+
+def recommend_for(
+    session: Session, live: LiveSession, *, abandonment: bool = True
+) -> staffing.StaffingResult | None:
+    """The staffing recommendation from the newest plan version (None: no plan filed)."""
+    data = latest_input(session, live, abandonment=abandonment)
+    return None if data is None else staffing.recommend(data, assigned=live.assigned_cs)
 
 
 def file_plan(
