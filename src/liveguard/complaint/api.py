@@ -27,7 +27,7 @@ from liveguard.complaint.schemas import (
     StepCreate,
     StepRead,
 )
-from liveguard.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied
+from liveguard.errors import InvalidInput, PermissionDenied
 from liveguard.web.context import AppContext
 from liveguard.web.deps import CtxDep, PageDep, PrincipalDep, UowDep
 from liveguard.web.types import PlainText
@@ -304,18 +304,19 @@ def portal_session(
 PortalDep = Annotated[portal.Portal, Depends(portal_session)]
 
 
-def portal_owner(
-    uow: UowDep, ctx: CtxDep, token: Annotated[str | None, Header(alias=PORTAL_HEADER)] = None
-) -> portal.Portal | None:
-    """The verified consumer, or None: a route naming a complaint answers 404 without one
-    (whose complaint it is, or whether it exists, is never told)."""
-    try:
-        return portal.portal_of(uow.session, token, cipher=ctx.cipher, now=ctx.clock.now())
-    except AuthenticationRequired:
-        return None
+def portal_complaint(
+    complaint_id: uuid.UUID,
+    uow: UowDep,
+    ctx: CtxDep,
+    token: Annotated[str | None, Header(alias=PORTAL_HEADER)] = None,
+) -> portal.Mine:
+    """The verified consumer and their complaint in the path (404 without a portal session)."""
+    return portal.own_complaint(
+        uow.session, token, complaint_id, cipher=ctx.cipher, now=ctx.clock.now()
+    )
 
 
-OwnerDep = Annotated[portal.Portal | None, Depends(portal_owner)]
+MineDep = Annotated[portal.Mine, Depends(portal_complaint)]
 
 
 def consumer_read(c: Complaint, ctx: AppContext) -> ComplaintRead:
@@ -405,17 +406,10 @@ def portal_list(me: PortalDep, uow: UowDep, ctx: CtxDep) -> list[ComplaintRead]:
     responses={**NOT_FOUND, **CONFLICT},
 )
 def portal_step(
-    complaint_id: uuid.UUID,
-    body: StepCreate,
-    me: OwnerDep,
-    uow: UowDep,
-    ctx: CtxDep,
-    clocks: ClocksDep,
+    mine: MineDep, body: StepCreate, uow: UowDep, ctx: CtxDep, clocks: ClocksDep
 ) -> ComplaintRead:
     """The consumer's step: reply, ask the platform to intervene, close, re-open, rate."""
-    if me is None:
-        raise NotFound(code="complaint.not_found")
-    c = portal.get_mine(uow.session, me, complaint_id)
+    me, c = mine
     flows.consumer_step(uow.session, me, c, _step_input(body), clocks=clocks, now=ctx.clock.now())
     uow.commit()
     return consumer_read(c, ctx)
@@ -438,13 +432,12 @@ class DisclosureRead(BaseModel):
     package_sha256: str | None
 
 
-def _own_disclosure(uow: UowDep, me: portal.Portal | None, complaint_id: uuid.UUID) -> Disclosure:
-    if me is None:
-        raise NotFound(code="complaint.not_found")
-    found = transparency.disclosure_of(uow.session, portal.get_mine(uow.session, me, complaint_id))
-    if found is None:
-        raise NotFound("尚未申请", code="complaint.disclosure_not_found")
-    return found
+def own_disclosure(uow: UowDep, mine: MineDep) -> Disclosure:
+    """The disclosure asked for on the consumer's complaint (404 until asked)."""
+    return transparency.get_disclosure(uow.session, mine.complaint)
+
+
+DisclosureDep = Annotated[Disclosure, Depends(own_disclosure)]
 
 
 @consumer.post(
@@ -454,14 +447,10 @@ def _own_disclosure(uow: UowDep, me: portal.Portal | None, complaint_id: uuid.UU
     responses=NOT_FOUND,
     summary="申请提供经营者、主播身份信息和交易记录",
 )
-def request_disclosure(
-    complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep, ctx: CtxDep
-) -> DisclosureRead:
+def request_disclosure(mine: MineDep, uow: UowDep, ctx: CtxDep) -> DisclosureRead:
     """Ask for the seller's and host's identity and the transaction records (asking again
     answers the first request)."""
-    if me is None:
-        raise NotFound(code="complaint.not_found")
-    c = portal.get_mine(uow.session, me, complaint_id)
+    me, c = mine
     found = transparency.request_disclosure(
         uow.session, me, c, cipher=ctx.cipher, now=ctx.clock.now()
     )
@@ -475,9 +464,9 @@ def request_disclosure(
     responses=NOT_FOUND,
     summary="身份信息和交易记录申请",
 )
-def get_disclosure(complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep) -> DisclosureRead:
+def get_disclosure(found: DisclosureDep) -> DisclosureRead:
     """The request with the identity as disclosed and its deliveries."""
-    return DisclosureRead.model_validate(_own_disclosure(uow, me, complaint_id))
+    return DisclosureRead.model_validate(found)
 
 
 @consumer.get(
@@ -490,14 +479,12 @@ def get_disclosure(complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep) -> Disclo
         **CONFLICT,
     },
 )
-def disclosure_package(complaint_id: uuid.UUID, me: OwnerDep, uow: UowDep, ctx: CtxDep) -> Response:
+def disclosure_package(mine: MineDep, found: DisclosureDep, uow: UowDep, ctx: CtxDep) -> Response:
     """The order's signed evidence package, carrying the identity disclosed (409 while the
     request is still being recorded)."""
-    found = _own_disclosure(uow, me, complaint_id)
-    assert me is not None
     data = transparency.deliver(
         uow.session,
-        me,
+        mine.me,
         found,
         policy=ctx.policy,
         signer=evidence.signer_of(ctx),

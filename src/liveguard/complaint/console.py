@@ -7,8 +7,9 @@ from __future__ import annotations
 import hmac
 import io
 import uuid
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -32,7 +33,7 @@ from liveguard.complaint import workflow as wf
 from liveguard.complaint.api import complaint_fields, package_response, staff_actions
 from liveguard.complaint.deps import clocks_of, code_rules_of, code_sender_of
 from liveguard.complaint.models import Complaint, Report
-from liveguard.errors import InvalidInput, LiveguardError, NotFound
+from liveguard.errors import InvalidInput, LiveguardError
 from liveguard.security import new_secret
 from liveguard.web.console import ConsoleText, console_router, render
 from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
@@ -128,6 +129,7 @@ LABELS: dict[str, Any] = {
     "channels": rules.CHANNELS,
     "china_tz": CHINA_TZ,
 }
+T = TypeVar("T")
 FormText = Annotated[ConsoleText, Form(max_length=2000)]
 ShortText = Annotated[ConsoleText, Form(max_length=200)]
 
@@ -479,6 +481,19 @@ def portal_login(
     return response
 
 
+def portal_complaint(
+    request: Request, complaint_id: uuid.UUID, uow: UowDep, ctx: CtxDep
+) -> portal.Mine:
+    """The verified consumer and their complaint in the path (404 without a portal session)."""
+    secret = request.cookies.get(PORTAL_COOKIE)
+    return portal.own_complaint(
+        uow.session, secret, complaint_id, cipher=ctx.cipher, now=ctx.clock.now()
+    )
+
+
+MineDep = Annotated[portal.Mine, Depends(portal_complaint)]
+
+
 def _require_me(request: Request, uow: UowDep, ctx: AppContext) -> portal.Portal:
     me = _me(request, uow, ctx)
     if me is None:
@@ -542,6 +557,7 @@ def _portal_case(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The consumer's case page (after a refused step: with its message)."""
     actions = [
         a.value
         for a in wf.allowed_actions(service.state_of(c), wf.Party.CONSUMER)
@@ -561,19 +577,46 @@ def _portal_case(
     )
 
 
+def _on_portal_case(
+    request: Request,
+    uow: UowDep,
+    ctx: AppContext,
+    mine: portal.Mine,
+    action: Callable[[], T],
+    answer: Callable[[T], Response],
+    refusals: Collection[int] = (403, 409, 422),
+) -> Response:
+    """Run the consumer's use case on their complaint: commit and answer, or roll back and show
+    the case page again with the refusal."""
+    me, c = mine
+    try:
+        result = action()
+    except LiveguardError as exc:
+        if exc.status not in refusals:
+            raise
+        uow.session.rollback()
+        fresh = portal.get_mine(uow.session, me, c.id)
+        return _portal_case(
+            request, ctx, uow.session, fresh, error=exc.message, status_code=exc.status
+        )
+    uow.commit()
+    return answer(result)
+
+
+def _to_portal_case(c: Complaint, anchor: str = "") -> Response:
+    return RedirectResponse(f"/console/complaint-portal/complaints/{c.id}{anchor}", status_code=303)
+
+
 @router.get("/complaint-portal/complaints/{complaint_id}")
-def portal_case(request: Request, complaint_id: uuid.UUID, uow: UowDep, ctx: CtxDep) -> Response:
+def portal_case(request: Request, mine: MineDep, uow: UowDep, ctx: CtxDep) -> Response:
     """The consumer's complaint: status, deadlines, what happened, and their actions."""
-    me = _me(request, uow, ctx)
-    if me is None:  # whose complaint it is, or whether it exists, is never told
-        raise NotFound(code="complaint.not_found")
-    return _portal_case(request, ctx, uow.session, portal.get_mine(uow.session, me, complaint_id))
+    return _portal_case(request, ctx, uow.session, mine.complaint)
 
 
 @router.post("/complaint-portal/complaints/{complaint_id}/steps")
 def portal_step(
     request: Request,
-    complaint_id: uuid.UUID,
+    mine: MineDep,
     uow: UowDep,
     ctx: CtxDep,
     action: Annotated[ConsoleText, Form(max_length=30)] = "",
@@ -582,26 +625,16 @@ def portal_step(
     csrf_token: CsrfField = "",
 ) -> Response:
     """The consumer's step: reply, ask the platform to step in, close, re-open, rate."""
-    me = _me(request, uow, ctx)
-    if me is None:
-        raise NotFound(code="complaint.not_found")
-    c = portal.get_mine(uow.session, me, complaint_id)
     _check_csrf(request, csrf_token)
-    try:
+    me, c = mine
+
+    def take_step() -> None:
         data = _step_input(action, note, "", "", [], "", rating)
         if data.action not in portal.CONSUMER_ACTIONS:
             raise InvalidInput("操作参数无效", code="complaint.invalid_step")
         flows.consumer_step(uow.session, me, c, data, clocks=clocks_of(ctx), now=ctx.clock.now())
-    except LiveguardError as exc:
-        if exc.status not in (403, 409, 422):
-            raise
-        uow.session.rollback()
-        fresh = portal.get_mine(uow.session, me, complaint_id)
-        return _portal_case(
-            request, ctx, uow.session, fresh, error=exc.message, status_code=exc.status
-        )
-    uow.commit()
-    return RedirectResponse(f"/console/complaint-portal/complaints/{c.id}", status_code=303)
+
+    return _on_portal_case(request, uow, ctx, mine, take_step, lambda _: _to_portal_case(c))
 
 
 # ------------------------------------------------------------------------- user reports (举报)
@@ -827,58 +860,45 @@ def report_decision(
 
 @router.post("/complaint-portal/complaints/{complaint_id}/disclosure")
 def portal_disclosure(
-    request: Request,
-    complaint_id: uuid.UUID,
-    uow: UowDep,
-    ctx: CtxDep,
-    csrf_token: CsrfField = "",
+    request: Request, mine: MineDep, uow: UowDep, ctx: CtxDep, csrf_token: CsrfField = ""
 ) -> Response:
     """Ask for the seller's and host's identity and the transaction records."""
-    me = _me(request, uow, ctx)
-    if me is None:
-        raise NotFound(code="complaint.not_found")
-    c = portal.get_mine(uow.session, me, complaint_id)
     _check_csrf(request, csrf_token)
-    try:
-        transparency.request_disclosure(uow.session, me, c, cipher=ctx.cipher, now=ctx.clock.now())
-    except InvalidInput as exc:
-        uow.session.rollback()
-        fresh = portal.get_mine(uow.session, me, complaint_id)
-        return _portal_case(request, ctx, uow.session, fresh, error=exc.message, status_code=422)
-    uow.commit()
-    return RedirectResponse(
-        f"/console/complaint-portal/complaints/{c.id}#disclosure", status_code=303
+    me, c = mine
+    return _on_portal_case(
+        request,
+        uow,
+        ctx,
+        mine,
+        lambda: transparency.request_disclosure(
+            uow.session, me, c, cipher=ctx.cipher, now=ctx.clock.now()
+        ),
+        lambda _: _to_portal_case(c, "#disclosure"),
+        refusals=(422,),
     )
 
 
 @router.get("/complaint-portal/complaints/{complaint_id}/disclosure/package")
 def portal_disclosure_package(
-    request: Request, complaint_id: uuid.UUID, uow: UowDep, ctx: CtxDep
+    request: Request, mine: MineDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
     """The order's signed evidence package with the identity disclosed (the case page again,
     with a message, while the request is still being recorded)."""
-    me = _me(request, uow, ctx)
-    if me is None:
-        raise NotFound(code="complaint.not_found")
-    c = portal.get_mine(uow.session, me, complaint_id)
-    found = transparency.disclosure_of(uow.session, c)
-    if found is None:
-        raise NotFound("尚未申请", code="complaint.disclosure_not_found")
-    try:
-        data = transparency.deliver(
+    found = transparency.get_disclosure(uow.session, mine.complaint)
+    return _on_portal_case(
+        request,
+        uow,
+        ctx,
+        mine,
+        lambda: transparency.deliver(
             uow.session,
-            me,
+            mine.me,
             found,
             policy=ctx.policy,
             signer=evidence.signer_of(ctx),
             media=evidence.media_of(ctx),
             now=ctx.clock.now(),
-        )
-    except LiveguardError as exc:
-        if exc.status != 409:
-            raise
-        uow.session.rollback()
-        fresh = portal.get_mine(uow.session, me, complaint_id)
-        return _portal_case(request, ctx, uow.session, fresh, error=exc.message, status_code=409)
-    uow.commit()
-    return package_response(data, found)
+        ),
+        lambda data: package_response(data, found),
+        refusals=(409,),
+    )

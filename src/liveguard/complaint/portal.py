@@ -13,7 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from liveguard.complaint import rules
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.models import Complaint, OneTimeCode, PortalSession
 from liveguard.complaint.service import PHONE_CONTEXT, Clocks, StepInput, apply_step
-from liveguard.errors import AuthenticationRequired, InvalidInput, NotFound, RateLimited
+from liveguard.errors import AuthenticationRequired, NotFound, RateLimited
 from liveguard.security import PiiCipher, hash_secret, mask_phone, new_secret
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,13 @@ class Portal:
     phone: str
     phone_index: str
     secret: str | None = None
+
+
+class Mine(NamedTuple):
+    """A verified consumer and one of their complaints."""
+
+    me: Portal
+    complaint: Complaint
 
 
 def _code_hash(cipher: PiiCipher, phone_index: str, code: str) -> str:
@@ -164,12 +171,6 @@ def portal_of(session: Session, secret: str | None, *, cipher: PiiCipher, now: d
     return Portal(cipher.decrypt(row.phone_enc, context=PHONE_CONTEXT), row.phone_index)
 
 
-def require_code_format(code: str) -> None:
-    """Six digits, or InvalidInput."""
-    if not (len(code.strip()) == 6 and code.strip().isdigit()):
-        raise InvalidInput("验证码为 6 位数字", code="complaint.invalid_code")
-
-
 def my_complaints(session: Session, portal: Portal) -> list[Complaint]:
     """The complaints filed with the portal's phone, newest first."""
     return list(
@@ -192,6 +193,23 @@ def get_mine(session: Session, portal: Portal, complaint_id: uuid.UUID) -> Compl
     if found is None:
         raise NotFound(code="complaint.not_found")
     return found
+
+
+def own_complaint(
+    session: Session,
+    secret: str | None,
+    complaint_id: uuid.UUID,
+    *,
+    cipher: PiiCipher,
+    now: datetime,
+) -> Mine:
+    """The portal session's own complaint; NotFound without a valid session too (whose
+    complaint it is, or whether it exists, is never told)."""
+    try:
+        me = portal_of(session, secret, cipher=cipher, now=now)
+    except AuthenticationRequired:
+        raise NotFound(code="complaint.not_found") from None
+    return Mine(me, get_mine(session, me, complaint_id))
 
 
 def label_of(portal: Portal) -> str:

@@ -138,6 +138,14 @@ def disclosure_of(session: Session, complaint: Complaint) -> Disclosure | None:
     ).first()
 
 
+def get_disclosure(session: Session, complaint: Complaint) -> Disclosure:
+    """The complaint's disclosure request, or NotFound until it is asked for."""
+    found = disclosure_of(session, complaint)
+    if found is None:
+        raise NotFound("尚未申请", code="complaint.disclosure_not_found")
+    return found
+
+
 def request_disclosure(
     session: Session, me: Portal, complaint: Complaint, *, cipher: PiiCipher, now: datetime
 ) -> Disclosure:
