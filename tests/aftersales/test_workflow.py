@@ -109,3 +109,36 @@ def test_deadlines_are_settings() -> None:
 def test_cases_without_a_running_step_have_no_clock() -> None:
     clock = wf.case_clock(S.REFUNDED, requested_at=T0, received_at=T0, now=T0, deadlines=DEFAULTS)
     assert (clock.step, clock.due_at, clock.overdue) == ("none", None, False)
+
+
+@pytest.mark.parametrize(
+    ("status", "received", "code"),
+    [
+        (S.REQUESTED, False, wf.UNPROCESSED),
+        (S.RECEIVED, True, wf.REFUND_OVERDUE),
+        (S.INSPECTED, True, wf.REFUND_OVERDUE),
+        (S.REFUNDED, True, wf.REFUND_OVERDUE),  # refunded, but late
+    ],
+)
+def test_the_15_day_violation_starts_after_15_full_days(
+    status: wf.CaseStatus, received: bool, code: str
+) -> None:
+    received_at = T0 if received else None
+
+    def at(now: datetime) -> tuple[str, datetime] | None:
+        return wf.violation(
+            status, requested_at=T0, received_at=received_at, now=now, deadlines=DEFAULTS
+        )
+
+    assert at(T0 + timedelta(days=15)) is None
+    assert at(T0 + timedelta(days=15, seconds=1)) == (code, T0)
+
+
+@pytest.mark.parametrize("status", [S.APPROVED, S.RETURN_SHIPPED, S.REFUSED, S.EXCHANGED])
+def test_no_15_day_violation_runs_while_the_buyer_acts_or_once_closed(
+    status: wf.CaseStatus,
+) -> None:
+    late = T0 + timedelta(days=60)
+    assert (
+        wf.violation(status, requested_at=T0, received_at=T0, now=late, deadlines=DEFAULTS) is None
+    )

@@ -28,18 +28,17 @@ from liveguard.aftersales.rules import (
     three_guarantees_remedy,
 )
 from liveguard.aftersales.settlement import (
-    Bundle,
     FreeShipping,
     Gift,
     GiftCharge,
     Line,
     Refundable,
     Settlement,
-    SpendSave,
     gift_charge,
     refundable,
     settle_return,
 )
+from liveguard.order import Bundle, SpendSave  # the deals a settlement re-prices (order's terms)
 
 __all__ = [
     "GRANTS",

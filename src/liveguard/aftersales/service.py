@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -25,13 +25,6 @@ from liveguard.db.unique import insert_once
 from liveguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 MAX_PHOTOS = 9
-# Violation codes reported to the registry (its penalty table holds them).
-UNPROCESSED = "return_unprocessed"
-REFUND_OVERDUE = "refund_overdue"
-VIOLATION_NOTES = {
-    UNPROCESSED: "超过十五日未处理退货申请",
-    REFUND_OVERDUE: "收到退货后超过十五日未退款",
-}
 REFUND_METHOD = "original_payment"  # 办法 第十四条: back the way it was paid
 
 
@@ -64,27 +57,15 @@ class CaseSettlement:
 
 def _order_terms(
     order: orders.Order,
-) -> tuple[list[settlement.Line], list[orders.OrderLine], settlement.Deal | None]:
+) -> tuple[list[settlement.Line], list[orders.OrderLine], orders.Deal | None]:
     """The order's product lines, gift lines and deal, as the settlement reads them."""
     products = [
         settlement.Line(sku=line.product_id, unit_price=line.unit_price, quantity=line.quantity)
         for line in order.lines
         if line.kind == "product" and line.unit_price is not None
     ]
-    if not products:  # an order kept without lines: one line of its product
-        unit = (order.total_amount / order.quantity).quantize(
-            settlement.CENT, rounding=ROUND_CEILING
-        )
-        products = [settlement.Line(order.product_id, unit, order.quantity)]
     gifts = [line for line in order.lines if line.kind == "gift"]
-    deal: settlement.Deal | None = None
-    if order.deal_kind == "bundle" and order.deal_price is not None:
-        deal = settlement.Bundle(price=order.deal_price)
-    elif order.deal_kind == "spend_save" and order.deal_threshold and order.deal_saving:
-        deal = settlement.SpendSave(
-            threshold=order.deal_threshold, saving=order.deal_saving, repeat=order.deal_repeat
-        )
-    return products, gifts, deal
+    return products, gifts, orders.deal_terms(order)
 
 
 def settle(
@@ -131,16 +112,11 @@ def settle(
 def case_settlement(session: Session, case: AftersalesCase) -> CaseSettlement:
     """The case's refundable amount now (other cases' refunds of the order set aside)."""
     order = session.get_one(orders.Order, case.order_id)
-    elsewhere = session.scalar(
-        select(func.sum(Refund.amount)).where(
-            Refund.order_id == order.id, Refund.case_id != case.id
-        )
-    )
     return settle(
         order,
         case.returned_lines,
         gifts_returned=case.gifts_returned,
-        refunded_elsewhere=Decimal(elsewhere or 0),
+        refunded_elsewhere=refunded_total(session, order.id, besides=case.id),
     )
 
 
@@ -427,10 +403,14 @@ def _set_fields(
         case.inspection_note = data.note
 
 
-def refunded_total(session: Session, order_id: uuid.UUID) -> Decimal:
-    """What has been refunded on an order so far."""
-    total = session.scalar(select(func.sum(Refund.amount)).where(Refund.order_id == order_id))
-    return Decimal(total or 0)
+def refunded_total(
+    session: Session, order_id: uuid.UUID, *, besides: uuid.UUID | None = None
+) -> Decimal:
+    """What has been refunded on an order so far (the refund of case ``besides`` set aside)."""
+    stmt = select(func.sum(Refund.amount)).where(Refund.order_id == order_id)
+    if besides is not None:
+        stmt = stmt.where(Refund.case_id != besides)
+    return Decimal(session.scalar(stmt) or 0)
 
 
 def _earlier_refund(
@@ -473,14 +453,18 @@ def record_refund(
         return earlier
     wf.next_status(wf.CaseStatus(case.status), wf.Action.REFUND, wf.Actor.MERCHANT)
     order = session.get_one(orders.Order, case.order_id)
-    room = order.paid_amount - refunded_total(session, order.id)
+    refunded = refunded_total(session, order.id)  # none of it this case's (checked above)
+    room = order.paid_amount - refunded
     if amount > room:
         raise InvalidInput(
             "退款金额超过实付金额",
             code="aftersales.refund_exceeds_paid",
             details={"refundable": str(room)},
         )
-    settled = case_settlement(session, case)  # 办法 第十二条、第十七条: gifts kept, deals lost
+    # 办法 第十二条、第十七条: gifts kept, deals lost.
+    settled = settle(
+        order, case.returned_lines, gifts_returned=case.gifts_returned, refunded_elsewhere=refunded
+    )
     if amount > settled.refundable:
         raise InvalidInput(
             f"退款金额超过可退金额 {settled.refundable} 元",
@@ -520,8 +504,7 @@ def record_refund(
         now,
         deadlines,
     )
-    if _violation_due(case, now, deadlines):  # refunded, but later than the regulation allows
-        report_violation(session, case, now=now)
+    report_violation(session, case, now=now, deadlines=deadlines)  # refunded, but late?
     emit(
         session,
         events.RefundRecorded(
@@ -563,27 +546,18 @@ def auto_approve_due(session: Session, *, now: datetime, deadlines: wf.Deadlines
     return len(due)
 
 
-def _violation_start(case: AftersalesCase) -> tuple[str, datetime] | None:
-    """What the 15-day line runs from: an unanswered request, or a return received and not
-    refunded (办法 第三十一条); None when no such clock runs."""
-    status = wf.CaseStatus(case.status)
-    if status is wf.CaseStatus.REQUESTED:
-        return UNPROCESSED, case.requested_at
-    if case.received_at is not None and status in (
-        wf.CaseStatus.RECEIVED,
-        wf.CaseStatus.INSPECTED,
-        wf.CaseStatus.REFUNDED,  # the refund came, but late (checked as it is recorded)
-    ):
-        return REFUND_OVERDUE, case.received_at
-    return None
-
-
-def _violation_due(case: AftersalesCase, now: datetime, deadlines: wf.Deadlines) -> bool:
-    start = _violation_start(case)
-    return (
-        case.violation_reported_at is None
-        and start is not None
-        and now - start[1] > timedelta(days=deadlines.violation_days)
+def _violation(
+    case: AftersalesCase, now: datetime, deadlines: wf.Deadlines
+) -> tuple[str, datetime] | None:
+    """The case's 15-day violation at ``now`` not reported yet, as (code, since), if any."""
+    if case.violation_reported_at is not None:
+        return None
+    return wf.violation(
+        wf.CaseStatus(case.status),
+        requested_at=case.requested_at,
+        received_at=case.received_at,
+        now=now,
+        deadlines=deadlines,
     )
 
 
@@ -592,13 +566,15 @@ def _merchant_party(session: Session, tenant_id: uuid.UUID) -> uuid.UUID | None:
     return session.scalar(select(registry.Party.id).where(registry.Party.org_id == tenant_id))
 
 
-def report_violation(session: Session, case: AftersalesCase, *, now: datetime) -> None:
-    """Flag the case's 15-day violation once: kept as evidence, and reported to the registry
-    against the merchant (its penalty points), the case as the source."""
-    start = _violation_start(case)
-    if start is None or case.violation_reported_at is not None:
+def report_violation(
+    session: Session, case: AftersalesCase, *, now: datetime, deadlines: wf.Deadlines
+) -> None:
+    """Flag the case's 15-day violation once, if it is in one: kept as evidence, and reported to
+    the registry against the merchant (its penalty points), the case as the source."""
+    found = _violation(case, now, deadlines)
+    if found is None:
         return
-    code, since = start
+    code, since = found
     case.violation_reported_at = now
     case.updated_at = now
     emit(
@@ -614,7 +590,7 @@ def report_violation(session: Session, case: AftersalesCase, *, now: datetime) -
     )
     party_id = _merchant_party(session, case.tenant_id)
     if party_id is not None:
-        what = f"{VIOLATION_NOTES[code]}（已 {(now - since).days} 日，{wf.VIOLATION_BASIS}）"
+        what = f"{wf.VIOLATION_NOTES[code]}（已 {(now - since).days} 日，{wf.VIOLATION_BASIS}）"
         emit(
             session,
             registry.ViolationReported(
@@ -649,7 +625,7 @@ def report_violations_due(session: Session, *, now: datetime, deadlines: wf.Dead
         .limit(1000)
     ).all()
     for case in due:
-        report_violation(session, case, now=now)
+        report_violation(session, case, now=now, deadlines=deadlines)
     return len(due)
 
 

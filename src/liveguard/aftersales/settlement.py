@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from liveguard.errors import InvalidInput
+from liveguard.order import Deal, deal_price
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -81,38 +82,9 @@ class Line:
     quantity: int
 
 
-@dataclass(frozen=True)
-class Bundle:
-    """A set sold together for one price; any partial return loses it."""
-
-    price: Decimal
-
-
-@dataclass(frozen=True)
-class SpendSave:
-    """满减: spend at least ``threshold``, save ``saving`` (每满 when ``repeat``)."""
-
-    threshold: Decimal
-    saving: Decimal
-    repeat: bool = False
-
-
-Deal = Bundle | SpendSave
-
-
 def _value(lines: Sequence[Line], counts: Mapping[str, int]) -> Decimal:
     """Purchase-time value of ``counts`` units of each line."""
     return sum((line.unit_price * counts.get(line.sku, 0) for line in lines), ZERO)
-
-
-def deal_price(deal: Deal | None, value: Decimal, *, complete: bool) -> Decimal:
-    """What goods worth ``value`` cost under the deal (a bundle only when ``complete``)."""
-    if isinstance(deal, Bundle):
-        return min(deal.price, value) if complete else value
-    if isinstance(deal, SpendSave) and deal.threshold > 0 and value >= deal.threshold:
-        times = int(value // deal.threshold) if deal.repeat else 1
-        return max(value - deal.saving * times, ZERO)
-    return value
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ from liveguard.errors import Conflict, PermissionDenied
 REFUND_BASIS = "七日无理由退货暂行办法 第十三条"
 VIOLATION_BASIS = "七日无理由退货暂行办法 第三十一条"
 RESPONSE_BASIS = "直播营销服务规范 7.2.7（平台规则：商家限时处理，超时自动同意）"
+# Violation codes reported to the registry (its penalty table holds them).
+UNPROCESSED = "return_unprocessed"
+REFUND_OVERDUE = "refund_overdue"
+VIOLATION_NOTES = {
+    UNPROCESSED: "超过十五日未处理退货申请",
+    REFUND_OVERDUE: "收到退货后超过十五日未退款",
+}
 
 
 class CaseStatus(StrEnum):
@@ -132,6 +139,31 @@ def auto_approval_due(
     return status == S.REQUESTED and now >= response_due(requested_at, deadlines)
 
 
+def past_violation_line(since: datetime, now: datetime, deadlines: Deadlines) -> bool:
+    """True when more than the violation days (15) have passed since ``since`` (办法 第三十一条)."""
+    return now - since > timedelta(days=deadlines.violation_days)
+
+
+def violation(
+    status: CaseStatus,
+    *,
+    requested_at: datetime,
+    received_at: datetime | None,
+    now: datetime,
+    deadlines: Deadlines,
+) -> tuple[str, datetime] | None:
+    """The 15-day violation a case is in at ``now`` (办法 第三十一条), as (code, since): a request
+    left unanswered since it was made, or a return received and not refunded since it arrived (a
+    refund recorded late counts as it is recorded); None when no line has been passed."""
+    if status == S.REQUESTED:
+        found = (UNPROCESSED, requested_at)
+    elif received_at is not None and status in (S.RECEIVED, S.INSPECTED, S.REFUNDED):
+        found = (REFUND_OVERDUE, received_at)
+    else:
+        return None
+    return found if past_violation_line(found[1], now, deadlines) else None
+
+
 def case_clock(
     status: CaseStatus,
     *,
@@ -157,12 +189,12 @@ def case_clock(
         )
     else:
         return CaseClock("none", None, None, overdue=False, violation=False, basis=None)
-    violation = now - start > timedelta(days=deadlines.violation_days)
+    late = past_violation_line(start, now, deadlines)
     return CaseClock(
         step,
         due,
         int((due - now).total_seconds()),
         overdue=now > due,
-        violation=violation,
-        basis=VIOLATION_BASIS if violation else basis,
+        violation=late,
+        basis=VIOLATION_BASIS if late else basis,
     )

@@ -7,8 +7,9 @@ address are encrypted at rest and masked by role. Other domains import only from
 
 from liveguard.order.models import Order, OrderLine, Payment, Shipment
 from liveguard.order.permissions import GRANTS
+from liveguard.order.rules import Bundle, Deal, SpendSave, deal_price
 from liveguard.order.service import (
-    deal_of,
+    deal_terms,
     find_by_external,
     get_order,
     list_orders,
@@ -18,11 +19,15 @@ from liveguard.order.service import (
 
 __all__ = [
     "GRANTS",
+    "Bundle",
+    "Deal",
     "Order",
     "OrderLine",
     "Payment",
     "Shipment",
-    "deal_of",
+    "SpendSave",
+    "deal_price",
+    "deal_terms",
     "find_by_external",
     "get_order",
     "list_orders",

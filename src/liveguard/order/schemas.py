@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from liveguard.order import rules
 from liveguard.web.deps import UtcDatetime
 from liveguard.web.types import PlainText
 
@@ -82,17 +83,14 @@ class DealIn(_In):
             raise ValueError("a spend_save deal saves less than its threshold")
         return self
 
-    def applied(self, value: Decimal) -> Decimal:
-        """What goods worth ``value`` cost under the deal (all the bundle's goods bought)."""
+    def terms(self) -> rules.Deal:
+        """The deal as the pricing rule reads it."""
         if self.kind == "bundle":
             assert self.price is not None
-            return min(self.price, value)
+            return rules.Bundle(price=self.price)
         assert self.threshold is not None
         assert self.saving is not None
-        if value < self.threshold:
-            return value
-        times = int(value // self.threshold) if self.repeat else 1
-        return max(value - self.saving * times, Decimal("0.00"))
+        return rules.SpendSave(threshold=self.threshold, saving=self.saving, repeat=self.repeat)
 
 
 class OrderIn(_In):
@@ -143,7 +141,7 @@ class OrderIn(_In):
         value = sum(
             (line.quantity * (line.unit_price or Decimal(0)) for line in products), Decimal(0)
         )
-        payable = self.deal.applied(value) if self.deal else value
+        payable = rules.deal_price(self.deal.terms() if self.deal else None, value)
         if self.total_amount > payable:
             raise ValueError("total_amount exceeds what the lines cost under the deal")
         return self

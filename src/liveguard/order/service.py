@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from liveguard.bus import emit
 from liveguard.db.query import paginate
 from liveguard.db.unique import insert_once
 from liveguard.errors import InvalidInput, NotFound
-from liveguard.order import events
+from liveguard.order import events, rules
 from liveguard.order.models import Order, OrderLine, Payment, Shipment
 from liveguard.order.schemas import (
     DealRead,
@@ -30,7 +29,6 @@ from liveguard.security import PiiCipher, mask_address, mask_phone
 
 PHONE_CONTEXT = "order.phone"
 ADDRESS_CONTEXT = "order.address"
-CENT = Decimal("0.01")
 AnyIn = OrderIn | PaymentIn | ShipmentIn | SignedIn
 
 
@@ -120,11 +118,10 @@ def _ingest_order(
 
 
 def order_lines(item: OrderIn) -> list[OrderLine]:
-    """The order's lines as sent, or one line of its product: the total over the quantity,
-    rounded up to the cent (the lines are never worth less than was payable)."""
+    """The order's lines as sent, or one line of its product at its single unit price."""
     if item.lines is None:
         quantity = item.quantity or 1
-        unit = (item.total_amount / quantity).quantize(CENT, rounding=ROUND_CEILING)
+        unit = rules.single_unit_price(item.total_amount, quantity)
         return [
             OrderLine(
                 position=0,
@@ -168,6 +165,17 @@ def deal_of(order: Order) -> DealRead | None:
         saving=order.deal_saving,
         repeat=order.deal_repeat,
     )
+
+
+def deal_terms(order: Order) -> rules.Deal | None:
+    """The deal that applied to the order, as the pricing rule reads it."""
+    if order.deal_kind == "bundle" and order.deal_price is not None:
+        return rules.Bundle(price=order.deal_price)
+    if order.deal_kind == "spend_save" and order.deal_threshold and order.deal_saving:
+        return rules.SpendSave(
+            threshold=order.deal_threshold, saving=order.deal_saving, repeat=order.deal_repeat
+        )
+    return None
 
 
 def _ingest_payment(
