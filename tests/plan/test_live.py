@@ -233,6 +233,12 @@ def test_the_console_dashboard_marks_presentations_and_polls(
         data={"csrf_token": csrf_of(page.text), "product_id": "nonsense"},
     )
     assert bad.status_code == 422
+    unknown = client.post(  # a product of no line-up: the form is refused, the page stays
+        f"/console/plan/sessions/{live_id}/present",
+        data={"csrf_token": csrf_of(page.text), "product_id": str(uuid.uuid4())},
+    )
+    assert unknown.status_code == 422
+    assert 'id="live-panel"' in unknown.text
     assert client.get(f"/console/plan/sessions/{live_id}/report").status_code == 409
     a = staff(ctx, stage.world.staff_a, "merchant_staff")
     with ctx.db.unit_of_work() as uow:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from liveguard import registry
 from liveguard.access import Principal
 from liveguard.clock import CHINA_TZ
-from liveguard.errors import InvalidInput, LiveguardError
+from liveguard.errors import InvalidInput, LiveguardError, NotFound
 from liveguard.plan import gate, plans, presenting, rules, service
 from liveguard.plan import live as live_mod
 from liveguard.plan.models import LiveSession
@@ -245,6 +245,14 @@ def create_session(
 # ----------------------------------------------------------------------------- a session
 
 
+def console_session(session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep) -> LiveSession:
+    """The session of the path, loaded before the form is read (404 for others' sessions)."""
+    return service.get_session(uow.session, ident.principal, session_id)
+
+
+SessionDep = Annotated[LiveSession, Depends(console_session)]
+
+
 def session_page_response(
     request: Request,
     ident: ConsoleUserDep,
@@ -276,34 +284,27 @@ def session_page_response(
         staffing=None if result is None else asdict(result),
         conditions=conditions,
         gate_open=rules.gate_open(conditions),
-        can_manage=_may(ident.principal, "plan.manage", live),
-        can_review=_may(ident.principal, "plan.review", live),
+        can_manage=service.may(ident.principal, "plan.manage", live.tenant_id),
+        can_review=service.may(ident.principal, "plan.review", live.tenant_id),
         error=error,
         status_code=status_code,
         **NAMES,
     )
 
 
-def _may(principal: Principal, action: str, live: LiveSession) -> bool:
-    access = principal.access(action)
-    return access.all or live.tenant_id in access.tenants
-
-
 @router.get("/plan/sessions/{session_id}")
 def session_page(
-    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+    request: Request, live: SessionDep, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
     """A session: line-up, service plan, staffing, readiness, gate and state."""
-    live = service.get_session(uow.session, ident.principal, session_id)
     return session_page_response(request, ident, uow, ctx, live)
 
 
 @router.get("/plan/sessions/{session_id}/gate")
 def gate_fragment(
-    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+    request: Request, live: SessionDep, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
     """The gate card alone (HTMX refresh)."""
-    live = service.get_session(uow.session, ident.principal, session_id)
     conditions = gate.check_gate(uow.session, live, now=ctx.clock.now(), cipher=ctx.cipher)
     return render(
         request,
@@ -315,14 +316,6 @@ def gate_fragment(
     )
 
 
-def console_session(session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep) -> LiveSession:
-    """The session of the path, loaded before the form is read (404 for others' sessions)."""
-    return service.get_session(uow.session, ident.principal, session_id)
-
-
-SessionDep = Annotated[LiveSession, Depends(console_session)]
-
-
 def _act(
     request: Request,
     live: LiveSession,
@@ -330,8 +323,14 @@ def _act(
     uow: UowDep,
     ctx: CtxDep,
     action: Callable[[Session, LiveSession, datetime], object],
+    *,
+    page: Callable[..., Response] = session_page_response,
+    then: str = "",
 ) -> Response:
-    """Run a form's use case on the session; show the page again if it is refused."""
+    """Run a form's use case on the session; show ``page`` again if it is refused.
+
+    Done, it redirects to the session's page (``then``: one of its sub-pages, e.g. ``/live``).
+    """
     session_id = live.id
     try:
         action(uow.session, live, ctx.clock.now())
@@ -340,11 +339,9 @@ def _act(
             raise
         uow.session.rollback()
         live = service.get_session(uow.session, ident.principal, session_id)
-        return session_page_response(
-            request, ident, uow, ctx, live, error=exc.message, status_code=exc.status
-        )
+        return page(request, ident, uow, ctx, live, error=exc.message, status_code=exc.status)
     uow.commit()
-    return RedirectResponse(f"/console/plan/sessions/{session_id}", status_code=303)
+    return RedirectResponse(f"/console/plan/sessions/{session_id}{then}", status_code=303)
 
 
 @router.post("/plan/sessions/{session_id}/products")
@@ -567,19 +564,17 @@ def _live_page(
 
 @router.get("/plan/sessions/{session_id}/live")
 def live_page(
-    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+    request: Request, live: SessionDep, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
     """The live dashboard: sales vs stock, CS load vs plan, refunds, complaints, findings."""
-    live = service.get_session(uow.session, ident.principal, session_id)
     return _live_page(request, ident, uow, ctx, live)
 
 
 @router.get("/plan/sessions/{session_id}/live/panel")
 def live_panel(
-    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+    request: Request, live: SessionDep, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
     """The dashboard's figures alone (HTMX polls this every few seconds)."""
-    live = service.get_session(uow.session, ident.principal, session_id)
     return render(
         request,
         "plan/_live_panel.html",
@@ -601,29 +596,22 @@ def mark_presenting(
     product_id: Annotated[ConsoleText, Form(max_length=40)],
 ) -> Response:
     """Mark "now presenting" a product of the line-up (kept as evidence)."""
-    session_id = live.id
-    try:
-        product = service.get_product(uow.session, live, _uuid(product_id, "商品"))
-        presenting.mark_presenting(
-            uow.session, live, product, by=ident.principal, now=ctx.clock.now()
-        )
-    except LiveguardError as exc:
-        if exc.status not in (404, 409, 422):
-            raise
-        uow.session.rollback()
-        live = service.get_session(uow.session, ident.principal, session_id)
-        status = 422 if exc.status == 404 else exc.status
-        return _live_page(request, ident, uow, ctx, live, error=exc.message, status_code=status)
-    uow.commit()
-    return RedirectResponse(f"/console/plan/sessions/{session_id}/live", status_code=303)
+
+    def run(s: Session, live: LiveSession, now: datetime) -> object:
+        try:
+            product = service.get_product(s, live, _uuid(product_id, "商品"))
+        except NotFound as exc:  # a choice of the form, not the page's path: refused as input
+            raise InvalidInput(exc.message, code=exc.code) from None
+        return presenting.mark_presenting(s, live, product, by=ident.principal, now=now)
+
+    return _act(request, live, ident, uow, ctx, run, page=_live_page, then="/live")
 
 
 @router.get("/plan/sessions/{session_id}/report")
 def report_page(
-    request: Request, session_id: uuid.UUID, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
+    request: Request, live: SessionDep, ident: ConsoleUserDep, uow: UowDep, ctx: CtxDep
 ) -> Response:
     """The end-of-session report (after the session ended)."""
-    live = service.get_session(uow.session, ident.principal, session_id)
     result = live_mod.report(uow.session, live)
     return render(
         request,

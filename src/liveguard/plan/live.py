@@ -27,7 +27,7 @@ from liveguard.errors import Conflict
 from liveguard.plan import plans, staffing
 from liveguard.plan.models import LiveActivity, LiveSession
 from liveguard.plan.presenting import moments_of
-from liveguard.plan.service import products_of
+from liveguard.plan.service import as_uuid, products_of
 
 # After-sales statuses that close a case (the case workflow's final states, read as strings).
 CLOSED_CASE_STATUSES = frozenset({"refused", "refunded", "exchanged", "repaired"})
@@ -37,18 +37,9 @@ CONTACT_KINDS = ("case", "complaint")
 # ----------------------------------------------------------------------------- bus handlers
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    if value is None or value == "":
-        return None
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _session_of(session: Session, event: Event, data: dict[str, Any]) -> LiveSession | None:
     """The session an event names, if it is the same merchant's (or the same room's)."""
-    session_id = _uuid(data.get("live_session_id"))
+    session_id = as_uuid(data.get("live_session_id"))
     live = session.get(LiveSession, session_id) if session_id else None
     if live is None:
         return None
@@ -132,7 +123,7 @@ def on_order_placed(session: Session, event: Event) -> None:
             kind="order",
             occurred_at=data.get("placed_at"),
             product_ref=product_ref,
-            order_id=_uuid(data.get("order_id")),
+            order_id=as_uuid(data.get("order_id")),
             quantity=units,
             amount=amount if number == 0 else Decimal("0.00"),
         )
@@ -141,7 +132,7 @@ def on_order_placed(session: Session, event: Event) -> None:
 def _on_case(kind: str) -> Handler:
     def handle(session: Session, event: Event) -> None:
         data = event.model_dump()
-        order = _order_row(session, _uuid(data.get("order_id")))
+        order = _order_row(session, as_uuid(data.get("order_id")))
         if order is None:
             return  # not an order of a planned session
         live = session.get(LiveSession, order.session_id)
@@ -160,7 +151,7 @@ def _on_case(kind: str) -> Handler:
             kind=kind,
             product_ref=order.product_ref,
             order_id=order.order_id,
-            case_id=_uuid(data.get("case_id")),
+            case_id=as_uuid(data.get("case_id")),
             amount=Decimal(str(amount)) if amount is not None else None,
             detail=detail,
         )

@@ -20,16 +20,12 @@ from liveguard.db.types import new_id
 from liveguard.errors import Conflict, NotFound, PermissionDenied
 from liveguard.plan import events, rules
 from liveguard.plan.models import LiveSession, PresentationMoment, Product
-from liveguard.plan.service import audit_session, get_session, product_facts
+from liveguard.plan.service import as_uuid, audit_session, get_session, may, product_facts
 
 
 def may_present(principal: Principal, live: LiveSession) -> bool:
     """The merchant running the session or the live side may mark presentations."""
-    for action in ("plan.manage", "plan.review"):
-        access = principal.access(action)
-        if access.all or live.tenant_id in access.tenants:
-            return True
-    return False
+    return any(may(principal, a, live.tenant_id) for a in ("plan.manage", "plan.review"))
 
 
 def mark_presenting(
@@ -81,20 +77,11 @@ def moments_of(session: Session, live: LiveSession) -> list[tuple[PresentationMo
     return [(m, name) for m, name in session.execute(stmt)]
 
 
-def _as_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _session_for(
     session: Session, who: Principal | uuid.UUID | None, live_session_id: uuid.UUID | str
 ) -> LiveSession | None:
     """The session if ``who`` (a principal, or the tenant it belongs to) may see it."""
-    session_id = _as_uuid(live_session_id)
+    session_id = as_uuid(live_session_id)
     if session_id is None:
         return None
     if isinstance(who, Principal):
@@ -120,7 +107,7 @@ def presentation_moments(
     session must belong to. Unknown or invisible sessions and products give an empty list.
     """
     live = _session_for(session, who, live_session_id)
-    product = _as_uuid(product_id)
+    product = as_uuid(product_id)
     if live is None or product is None:
         return []
     stmt = (
@@ -143,7 +130,7 @@ def fact_sheet(
     With ``tenant_id``, the session must belong to that tenant.
     """
     live = _session_for(session, tenant_id, live_session_id)
-    product_uuid = _as_uuid(product_id)
+    product_uuid = as_uuid(product_id)
     if live is None or product_uuid is None:
         return None
     product = session.get(Product, product_uuid)

@@ -40,6 +40,16 @@ def clean(value: str | None, limit: int, label: str, *, required: bool = True) -
     return text
 
 
+def as_uuid(value: object) -> uuid.UUID | None:
+    """An id given by another domain or a caller as UUID or text; None if it is none."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 # ----------------------------------------------------------------------------- access
 
 
@@ -76,10 +86,16 @@ def list_sessions(
     )
 
 
+def may(principal: Principal, action: str, tenant_id: uuid.UUID) -> bool:
+    """Whether the principal may take ``action`` for the tenant."""
+    access = principal.access(action)
+    return access.all or tenant_id in access.tenants
+
+
 def require(principal: Principal, action: str, tenant_id: uuid.UUID) -> None:
     """PermissionDenied unless the principal may take ``action`` for the tenant."""
-    access = principal.require(action)
-    if not (access.all or tenant_id in access.tenants):
+    principal.require(action)
+    if not may(principal, action, tenant_id):
         raise PermissionDenied(
             "只能处理本组织的直播场次", code="plan.not_your_session", details={"action": action}
         )
