@@ -144,6 +144,33 @@ def test_redelivered_batch_duplicates_nothing(
     assert findings == sum(len(f) for _, f in stored(ctx, rooms.room_a))
 
 
+def test_a_batch_partly_seen_stores_and_records_only_the_new_messages(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    send(ctx, system, rooms.room_a, BATCH)
+    again = ndjson(
+        {"message_id": "c2", "source": "comment", "text": "加我薇信 abc12345 私下便宜"},
+        {"message_id": "c3", "source": "comment", "text": "全网最低价，稳赚不赔"},
+    )
+    send(ctx, system, rooms.room_a, again)  # c2 was stored by the first batch
+    rows = {m.message_id: f for m, f in stored(ctx, rooms.room_a)}
+    assert sorted(rows) == ["c1", "c2", "c3", "s1", "s2"]
+    assert rows["c3"]  # the new message was screened and its findings stored
+    with ctx.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Finding)) == sum(
+            len(f) for f in rows.values()
+        )
+        comments = [
+            [m["message_id"] for m in p["messages"]]
+            for p in s.scalars(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.kind == "screening.comments_screened"
+                )
+            )
+        ]
+    assert sorted(comments) == [["c1", "c2"], ["c3"]]  # c2 is recorded once
+
+
 def test_bad_lines_get_their_own_errors(ctx: AppContext, rooms: Rooms, system: Principal) -> None:
     body = ndjson(
         {"message_id": "ok1", "source": "comment", "text": "好看"},

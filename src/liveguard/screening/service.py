@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from liveguard import audit, plan, registry
 from liveguard.access import Principal, scoped
 from liveguard.bus import emit
 from liveguard.db import new_id
+from liveguard.db.unique import insert_missing
 from liveguard.errors import Conflict, InvalidInput, NotFound
 from liveguard.screening import actions as policy
 from liveguard.screening.engine import Engine
@@ -190,110 +191,104 @@ def _sheet_for(session: Session, batch: _Batch, raw: dict[str, Any]) -> FactShee
     return batch.sheet
 
 
-def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) -> list[Message]:
-    """Screen a received batch: store messages and findings once, act, and record evidence."""
+def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) -> int:
+    """Screen a received batch: store messages and findings once, act, and record evidence;
+    how many messages were new (one already stored under its tenant and id is skipped)."""
     assert event.tenant_id is not None
-    ids = [str(m["message_id"]) for m in event.messages]
-    done = set(
-        session.scalars(
-            select(Message.message_id).where(
-                Message.tenant_id == event.tenant_id, Message.message_id.in_(ids)
-            )
-        )
-    )
-    fresh = [m for m in event.messages if str(m["message_id"]) not in done]
-    if not fresh:
-        return []
     version, engine = ENGINES.engine(session, now=now)
     host, sheet = _on_stage(session, event.live_session_id)
     batch = _Batch(event, host, version, engine, policy_table(session), now, sheet)
-    stored = [_screen_one(session, batch, m) for m in fresh]
-    # Core inserts (one executemany each): the ORM's unit of work costs more than the screening.
-    session.execute(insert(Message), [_values(m, MESSAGE_COLUMNS) for m, _ in stored])
-    findings = [_values(f, FINDING_COLUMNS) for _, rows in stored for f in rows]
+    screened = [_screen_one(session, batch, m) for m in event.messages]
+    # Rows are plain dicts and go in by Core: building ORM objects cost more than screening.
+    new = insert_missing(
+        session,
+        MESSAGES,
+        [m for m, _ in screened],
+        unique=("tenant_id", "message_id"),
+        own=MESSAGES.c.id,
+    )
+    stored = [(m, rows) for m, rows in screened if m["id"] in new]
+    findings = [f for _, rows in stored for f in rows]
     if findings:
-        session.execute(insert(Finding), findings)
-    _act_on_batch(session, batch, stored)
-    return [m for m, _ in stored]
+        session.execute(insert(FINDINGS), findings)
+    if stored:
+        _act_on_batch(session, batch, stored, findings)
+    return len(stored)
 
 
-MESSAGE_COLUMNS = tuple(c.key for c in Message.__table__.columns if c.key != "seq")
-FINDING_COLUMNS = tuple(c.key for c in Finding.__table__.columns)
+MESSAGES = cast("Table", Message.__table__)
+FINDINGS = cast("Table", Finding.__table__)
+Row = dict[str, Any]  # a message or finding row as inserted (column name → value)
 
 
-def _values(row: Message | Finding, columns: tuple[str, ...]) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in columns}
-
-
-def _screen_one(
-    session: Session, batch: _Batch, raw: dict[str, Any]
-) -> tuple[Message, list[Finding]]:
+def _screen_one(session: Session, batch: _Batch, raw: dict[str, Any]) -> tuple[Row, list[Row]]:
     source, text = str(raw["source"]), str(raw["text"])
     sheet = _sheet_for(session, batch, raw)
     product = raw.get("product_category") or (sheet.product_category if sheet else None)
     found = batch.engine.screen(text, source, product)
     if sheet is not None and source == "speech":
         found = sorted([*found, *check_facts(text, sheet)], key=lambda f: (f.start, f.end))
-    message = Message(
-        id=new_id(),
-        tenant_id=batch.event.tenant_id,
-        room_id=batch.event.room_id,
-        live_session_id=batch.event.live_session_id,
-        host_party_id=batch.host_id,
-        message_id=str(raw["message_id"]),
-        source=source,
-        text=text,
-        author=raw.get("author"),
-        offset_ms=raw.get("offset_ms"),
-        at=datetime.fromisoformat(str(raw["at"])),
-        visibility="shown",
-        lexicon_version=batch.version,
-        finding_count=len(found),
-        screened_at=batch.now,
-    )
+    e = batch.event
+    message: Row = {
+        "id": new_id(),
+        "tenant_id": e.tenant_id,
+        "room_id": e.room_id,
+        "live_session_id": e.live_session_id,
+        "host_party_id": batch.host_id,
+        "message_id": str(raw["message_id"]),
+        "source": source,
+        "text": text,
+        "author": raw.get("author"),
+        "offset_ms": raw.get("offset_ms"),
+        "at": datetime.fromisoformat(str(raw["at"])),
+        "visibility": "shown",
+        "lexicon_version": batch.version,
+        "finding_count": len(found),
+        "screened_at": batch.now,
+    }
     rows = [_finding_row(batch, message, f) for f in found]
     for row in rows:
-        message.visibility = policy.visibility(tuple(row.actions), message.visibility)
+        message["visibility"] = policy.visibility(tuple(row["actions"]), message["visibility"])
     return message, rows
 
 
-def _finding_row(batch: _Batch, message: Message, f: EngineFinding) -> Finding:
+def _finding_row(batch: _Batch, message: Row, f: EngineFinding) -> Row:
     chosen = policy.decide(
-        f.category, f.severity, message.source, needs_review=f.review, table=batch.table
+        f.category, f.severity, message["source"], needs_review=f.review, table=batch.table
     )
-    return Finding(
-        id=new_id(),
-        tenant_id=message.tenant_id,
-        room_id=message.room_id,
-        live_session_id=message.live_session_id,
-        message_row_id=message.id,
-        source=message.source,
-        category=f.category,
-        rule=f.rule[:120],
-        matched=f.matched[:200],
-        start=f.start,
-        end=f.end,
-        severity=f.severity,
-        basis=f.basis[:300],
-        needs_review=f.review,
-        exemption=f.exemption,
-        actions=list(chosen),
-        status="open",
-        created_at=batch.now,
-    )
+    return {
+        "id": new_id(),
+        "tenant_id": message["tenant_id"],
+        "room_id": message["room_id"],
+        "live_session_id": message["live_session_id"],
+        "message_row_id": message["id"],
+        "source": message["source"],
+        "category": f.category,
+        "rule": f.rule[:120],
+        "matched": f.matched[:200],
+        "start": f.start,
+        "end": f.end,
+        "severity": f.severity,
+        "basis": f.basis[:300],
+        "needs_review": f.review,
+        "exemption": f.exemption,
+        "actions": list(chosen),
+        "status": "open",
+        "created_at": batch.now,
+    }
 
 
-def _alert(batch: _Batch, kind: str, text: str, finding_id: uuid.UUID | None) -> Alert:
-    return Alert(
-        id=new_id(),
-        tenant_id=batch.event.tenant_id,
-        room_id=batch.event.room_id,
-        live_session_id=batch.event.live_session_id,
-        finding_id=finding_id,
-        kind=kind,
-        message=text[:500],
-        created_at=batch.now,
-    )
+def _alert(batch: _Batch, kind: str, text: str, finding_id: uuid.UUID | None) -> Row:
+    return {
+        "id": new_id(),
+        "tenant_id": batch.event.tenant_id,
+        "room_id": batch.event.room_id,
+        "live_session_id": batch.event.live_session_id,
+        "finding_id": finding_id,
+        "kind": kind,
+        "message": text[:500],
+        "created_at": batch.now,
+    }
 
 
 def _severe_count(session: Session, batch: _Batch) -> int:
@@ -309,54 +304,48 @@ def _severe_count(session: Session, batch: _Batch) -> int:
 
 
 def _act_on_batch(
-    session: Session, batch: _Batch, stored: list[tuple[Message, list[Finding]]]
+    session: Session, batch: _Batch, stored: list[tuple[Row, list[Row]]], findings: list[Row]
 ) -> None:
-    alerts: list[Alert] = []
-    every = [f for _, rows in stored for f in rows]
-    for f in every:
+    alerts: list[Row] = []
+    for f in findings:
         values = {
-            "source": "主播口播" if f.source == "speech" else "评论",
-            "matched": f.matched,
-            "category": policy.CATEGORY_NAMES.get(f.category, f.category),
-            "severity": policy.SEVERITY_NAMES.get(f.severity, f.severity),
-            "basis": f.basis,
+            "source": "主播口播" if f["source"] == "speech" else "评论",
+            "matched": f["matched"],
+            "category": policy.CATEGORY_NAMES.get(f["category"], f["category"]),
+            "severity": policy.SEVERITY_NAMES.get(f["severity"], f["severity"]),
+            "basis": f["basis"],
         }
         alerts += [
-            _alert(batch, a, ALERT_TEXT[a].format(**values), f.id)
+            _alert(batch, a, ALERT_TEXT[a].format(**values), f["id"])
             for a in ("alert_officer", "warn_host")
-            if a in f.actions
+            if a in f["actions"]
         ]
-    severe_now = sum(1 for f in every if f.severity == "high" and f.source == "speech")
-    if severe_now:
+    severe_now = sum(1 for f in findings if f["severity"] == "high" and f["source"] == "speech")
+    if severe_now:  # counted after the insert above: this batch's findings are in the count
         after = _severe_count(session, batch)
         if policy.cut_recommended(after - severe_now, after):
-            alerts.append(
-                _alert(
-                    batch, "recommend_cut", ALERT_TEXT["recommend_cut"].format(count=after), None
-                )
-            )
-    session.add_all(alerts)
-    _record(session, batch, stored, every)
+            text = ALERT_TEXT["recommend_cut"].format(count=after)
+            alerts.append(_alert(batch, "recommend_cut", text, None))
+    if alerts:
+        session.execute(insert(cast("Table", Alert.__table__)), alerts)
+    _record(session, batch, stored, findings)
 
 
-def _message_record(m: Message, rows: list[Finding]) -> dict[str, Any]:
+def _message_record(m: Row, rows: list[Row]) -> dict[str, Any]:
     return {
-        "message_id": m.message_id,
-        "text": m.text,
-        "author": m.author,
-        "offset_ms": m.offset_ms,
-        "at": m.at.isoformat(),
-        "visibility": m.visibility,
-        "lexicon_version": m.lexicon_version,
-        "findings": [str(f.id) for f in rows],
+        "message_id": m["message_id"],
+        "text": m["text"],
+        "author": m["author"],
+        "offset_ms": m["offset_ms"],
+        "at": m["at"].isoformat(),
+        "visibility": m["visibility"],
+        "lexicon_version": m["lexicon_version"],
+        "findings": [str(f["id"]) for f in rows],
     }
 
 
 def _record(
-    session: Session,
-    batch: _Batch,
-    stored: list[tuple[Message, list[Finding]]],
-    every: list[Finding],
+    session: Session, batch: _Batch, stored: list[tuple[Row, list[Row]]], findings: list[Row]
 ) -> None:
     """Evidence: the screened speech, the screened comments and the findings (one record each)."""
     e = batch.event
@@ -368,11 +357,11 @@ def _record(
         "party_id": batch.host_id,
     }
     for source, cls in (("speech", SpeechScreened), ("comment", CommentsScreened)):
-        items = [_message_record(m, rows) for m, rows in stored if m.source == source]
+        items = [_message_record(m, rows) for m, rows in stored if m["source"] == source]
         for chunk in _chunks(items):
             emit(session, cls(**common, messages=chunk))
-    by_row = {m.id: m for m, _ in stored}
-    for chunk in _chunks([_finding_record(f, by_row[f.message_row_id]) for f in every]):
+    by_row = {m["id"]: m for m, _ in stored}
+    for chunk in _chunks([_finding_record(f, by_row[f["message_row_id"]]) for f in findings]):
         emit(
             session,
             FindingsRecorded(
@@ -398,22 +387,22 @@ def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return out
 
 
-def _finding_record(f: Finding, m: Message) -> dict[str, Any]:
+def _finding_record(f: Row, m: Row) -> dict[str, Any]:
     return {
-        "finding_id": str(f.id),
-        "message_id": m.message_id,
-        "source": f.source,
-        "offset_ms": m.offset_ms,
-        "category": f.category,
-        "rule": f.rule,
-        "matched": f.matched,
-        "start": f.start,
-        "end": f.end,
-        "severity": f.severity,
-        "basis": f.basis,
-        "review": f.needs_review,
-        "exemption": f.exemption,
-        "actions": list(f.actions),
+        "finding_id": str(f["id"]),
+        "message_id": m["message_id"],
+        "source": f["source"],
+        "offset_ms": m["offset_ms"],
+        "category": f["category"],
+        "rule": f["rule"],
+        "matched": f["matched"],
+        "start": f["start"],
+        "end": f["end"],
+        "severity": f["severity"],
+        "basis": f["basis"],
+        "review": f["needs_review"],
+        "exemption": f["exemption"],
+        "actions": list(f["actions"]),
     }
 
 
