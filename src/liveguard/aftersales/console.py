@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from liveguard import order as orders
@@ -20,6 +21,7 @@ from liveguard.aftersales.as_shown import as_shown, replay_href
 from liveguard.aftersales.deps import deadlines_of, photo_limit_of
 from liveguard.aftersales.models import AftersalesCase
 from liveguard.aftersales.rules import Condition
+from liveguard.aftersales.schemas import RefundCreate
 from liveguard.clock import CHINA_TZ
 from liveguard.db import UnitOfWork
 from liveguard.errors import InvalidInput, LiveguardError, NotFound, PermissionDenied
@@ -104,10 +106,11 @@ def _orders_page(
         uow.session, ident.principal, page=paging.page, per_page=paging.per_page
     )
     items = [orders.order_view(o, ident.principal, ctx.cipher) for o in rows]
-    response = render(
+    return render(
         request,
         "aftersales/orders.html",
         ident=ident,
+        status_code=status_code,
         rows=items,
         total=total,
         paging=paging,
@@ -119,8 +122,6 @@ def _orders_page(
         max_photos=service.MAX_PHOTOS,
         photo_mb=photo_limit_of(ctx) // 1024 // 1024,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/aftersales/orders")
@@ -277,9 +278,29 @@ def _case_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    response = _render_case(request, case, ident, uow, ctx, error)
-    response.status_code = status_code
-    return response
+    """The case page; after a refused form, its message with the form's status."""
+    order = orders.get_order(uow.session, ident.principal, case.order_id)
+    return render(
+        request,
+        "aftersales/case.html",
+        ident=ident,
+        status_code=status_code,
+        case=case_fields(case, ident.principal, ctx),
+        steps=service.steps_of(uow.session, case),
+        order=order,
+        refund_key=f"console-{case.id}",
+        settlement=service.case_settlement(uow.session, case),
+        china_tz=CHINA_TZ,
+        status_names=STATUS_NAMES,
+        may_add_photos=may_add_photos(case, ident.principal),
+        shown=as_shown(uow.session, order) if case.not_as_shown else None,
+        may_replay=ident.principal.can("evidence.read"),
+        replay_href=replay_href,
+        may_plan=ident.principal.can("plan.read"),
+        max_photos=service.MAX_PHOTOS,
+        photo_mb=photo_limit_of(ctx) // 1024 // 1024,
+        error=error,
+    )
 
 
 @router.get("/aftersales/cases/{case_id}")
@@ -332,37 +353,6 @@ def case_photo(
     return media_response(store, sha256, photos.stored_type(store, sha256))
 
 
-def _render_case(
-    request: Request,
-    case: AftersalesCase,
-    ident: ConsoleIdentity,
-    uow: UnitOfWork,
-    ctx: AppContext,
-    error: str | None,
-) -> Response:
-    order = orders.get_order(uow.session, ident.principal, case.order_id)
-    return render(
-        request,
-        "aftersales/case.html",
-        ident=ident,
-        case=case_fields(case, ident.principal, ctx),
-        steps=service.steps_of(uow.session, case),
-        order=order,
-        refund_key=f"console-{case.id}",
-        settlement=service.case_settlement(uow.session, case),
-        china_tz=CHINA_TZ,
-        status_names=STATUS_NAMES,
-        may_add_photos=may_add_photos(case, ident.principal),
-        shown=as_shown(uow.session, order) if case.not_as_shown else None,
-        may_replay=ident.principal.can("evidence.read"),
-        replay_href=replay_href,
-        may_plan=ident.principal.can("plan.read"),
-        max_photos=service.MAX_PHOTOS,
-        photo_mb=photo_limit_of(ctx) // 1024 // 1024,
-        error=error,
-    )
-
-
 @router.post("/aftersales/cases/{case_id}/steps")
 def step(
     case: CaseDep,
@@ -404,8 +394,8 @@ def refund(
 ) -> Response:
     """Record the refund (the form carries an idempotency key, so a double click refunds once)."""
     try:
-        value = service.parse_amount(amount)
-    except ValueError as exc:
+        value = RefundCreate(amount=amount.strip()).amount  # the API's bounds
+    except ValidationError as exc:
         raise InvalidInput(
             "退款金额应为正数，最多两位小数", code="aftersales.invalid_amount"
         ) from exc

@@ -721,15 +721,3 @@ def clock_of(case: AftersalesCase, now: datetime, deadlines: wf.Deadlines) -> wf
         now=now,
         deadlines=deadlines,
     )
-
-
-def parse_amount(text: str) -> Decimal:
-    """A positive yuan amount with at most two decimal places (ValueError otherwise)."""
-    try:
-        value = Decimal(text.strip())
-        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
-    except ArithmeticError as exc:
-        raise ValueError(text) from exc
-    if not exact or not Decimal(0) < value <= Decimal("9999999999.99"):
-        raise ValueError(text)
-    return value
