@@ -1,30 +1,29 @@
 """The emergency mechanism (直播电商售后服务规范 5.1.2 d, 5.3.3 d).
 
-Opened by rules — N complaints about one room or one product within an hour, a safety complaint,
-a serious case escalated — or by hand. An emergency has an owner, a response clock (the first
-action is due within two hours), linked cases, the actions taken, and a post-mortem to close it.
+Opened by the rules of ``rules.py`` — N complaints about one room or one product within an hour,
+a safety complaint, a serious case escalated — or by hand. An emergency has an owner, a response
+clock (the first action is due within two hours), linked cases, the actions taken, and a
+post-mortem to close it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveguard.access import Principal
 from liveguard.bus import emit
 from liveguard.clock import CHINA_TZ
-from liveguard.complaint import events
+from liveguard.complaint import events, rules
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.models import Complaint, Emergency
 from liveguard.db.query import paginate
 from liveguard.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-RESPONSE = timedelta(hours=2)
-SURGE_WINDOW = timedelta(hours=1)
 TRIGGERS = {
     "surge_room": "同一直播间短时间内集中投诉",
     "surge_product": "同一商品短时间内集中投诉",
@@ -81,7 +80,7 @@ def open_emergency(
         status="open",
         owner_label=owner_label,
         opened_at=now,
-        respond_by=now + RESPONSE,
+        respond_by=now + rules.EMERGENCY_RESPONSE,
         actions=[],
         created_at=now,
         updated_at=now,
@@ -125,10 +124,11 @@ def _updated(session: Session, e: Emergency, what: str, text: str, now: datetime
 
 def after_filing(session: Session, c: Complaint, *, threshold: int, now: datetime) -> None:
     """Rules run on every new complaint: safety, and a surge about one room or product."""
-    if c.category == "safety":
+    trigger = rules.filing_emergency(c.category)
+    if trigger is not None:
         open_emergency(
             session,
-            trigger="safety",
+            trigger=trigger,
             title=f"安全投诉：{c.title}",
             tenant_id=c.tenant_id,
             complaints=[c],
@@ -141,9 +141,9 @@ def after_filing(session: Session, c: Complaint, *, threshold: int, now: datetim
         if not value:
             continue
         recent = session.scalars(
-            select(Complaint).where(column == value, Complaint.filed_at > now - SURGE_WINDOW)
+            select(Complaint).where(column == value, Complaint.filed_at > now - rules.SURGE_WINDOW)
         ).all()
-        if len(recent) >= threshold:
+        if rules.is_surge(len(recent), threshold):
             what = "直播间" if trigger == "surge_room" else "商品"
             open_emergency(
                 session,
@@ -158,20 +158,17 @@ def after_filing(session: Session, c: Complaint, *, threshold: int, now: datetim
 
 def after_step(session: Session, c: Complaint, action: wf.Action, now: datetime) -> None:
     """A serious case escalated, or a case declared an emergency, opens (or joins) one."""
-    if action == wf.Action.DECLARE_EMERGENCY or (
-        c.serious and action in (wf.Action.ESCALATE_LIVE, wf.Action.INTERVENE)
-    ):
-        trigger = "manual" if action == wf.Action.DECLARE_EMERGENCY else "serious_escalated"
-        if c.emergency_id is None:
-            open_emergency(
-                session,
-                trigger=trigger,
-                title=c.title,
-                tenant_id=c.tenant_id,
-                rule_key=f"complaint:{c.id}",
-                complaints=[c],
-                now=now,
-            )
+    trigger = rules.step_emergency(action, c.serious)
+    if trigger is not None and c.emergency_id is None:
+        open_emergency(
+            session,
+            trigger=trigger,
+            title=c.title,
+            tenant_id=c.tenant_id,
+            rule_key=f"complaint:{c.id}",
+            complaints=[c],
+            now=now,
+        )
 
 
 def _require_supervisor(principal: Principal) -> None:
@@ -248,8 +245,3 @@ def close_emergency(
 def linked(session: Session, e: Emergency) -> list[Complaint]:
     """The complaints linked to the emergency."""
     return list(session.scalars(select(Complaint).where(Complaint.emergency_id == e.id)))
-
-
-def open_count(session: Session) -> int:
-    """How many emergencies are open."""
-    return session.scalar(select(func.count()).where(Emergency.status == "open")) or 0

@@ -2,7 +2,8 @@
 cope; the platform intervenes when the consumer asked and nothing happened).
 
 Each overdue step fires once per round (a unique row per complaint, step and round; a re-open
-starts a new round), only if the step is still not done. What it does:
+starts a new round), only if the step is still not done. What it does is
+:func:`liveguard.complaint.rules.overdue_action`:
 
 - acceptance or first response overdue → the live side takes over (if the case has one and the
   merchant still handles it), else platform intervention;
@@ -15,6 +16,8 @@ Every firing is an event (kept as evidence) and an alert through the outbox.
 from __future__ import annotations
 
 import functools
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from liveguard.bus import emit
 from liveguard.clock import CHINA_TZ
-from liveguard.complaint import emergency, events, sla
+from liveguard.complaint import emergency, events, rules, sla
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.models import Complaint, Escalation
 from liveguard.complaint.service import (
@@ -44,27 +47,25 @@ STEP_LABELS = {
 }
 
 
-def action_for(c: Complaint, step: sla.StepName) -> wf.Action:
-    """What the system does when ``step`` is overdue on ``c``."""
-    early = step in (sla.StepName.ACCEPT, sla.StepName.FIRST_RESPONSE)
-    if early and c.live_side_org_id is not None and c.level == wf.Level.MERCHANT.value:
-        return wf.Action.ESCALATE_LIVE
-    return wf.Action.INTERVENE
-
-
-def _fired(session: Session, c: Complaint) -> set[str]:
-    return set(
-        session.scalars(
-            select(Escalation.step).where(
-                Escalation.complaint_id == c.id, Escalation.round == c.reopen_count
-            )
+def _fired(session: Session, due: Sequence[Complaint]) -> dict[uuid.UUID, set[str]]:
+    """The steps already fired in each complaint's current round (one query for the batch)."""
+    rounds = {c.id: c.reopen_count for c in due}
+    fired: dict[uuid.UUID, set[str]] = {c.id: set() for c in due}
+    rows = session.execute(
+        select(Escalation.complaint_id, Escalation.round, Escalation.step).where(
+            Escalation.complaint_id.in_(list(rounds))
         )
     )
+    for complaint_id, round_, step in rows:
+        if round_ == rounds[complaint_id]:
+            fired[complaint_id].add(step)
+    return fired
 
 
-def escalate_complaint(session: Session, c: Complaint, *, clocks: Clocks, now: datetime) -> int:
-    """Fire every overdue step of one complaint not fired yet this round; how many fired."""
-    fired = _fired(session, c)
+def escalate_complaint(
+    session: Session, c: Complaint, fired: set[str], *, clocks: Clocks, now: datetime
+) -> int:
+    """Fire every overdue step of one complaint not in ``fired`` (this round's); how many fired."""
     count = 0
     for clock in clocks_of(c, clocks, now):
         if not clock.overdue or clock.step.value in fired or clock.due_at is None:
@@ -81,7 +82,9 @@ def escalate_complaint(session: Session, c: Complaint, *, clocks: Clocks, now: d
         if not created:  # another worker fired it
             continue
         count += 1
-        action = action_for(c, clock.step)
+        action = rules.overdue_action(
+            clock.step, wf.Level(c.level), has_live_side=c.live_side_org_id is not None
+        )
         label = STEP_LABELS[clock.step]
         if action in wf.allowed_actions(state_of(c), wf.Party.SYSTEM):
             due = clock.due_at.astimezone(CHINA_TZ)
@@ -136,4 +139,7 @@ def run_escalations(session: Session, *, clocks: Clocks, now: datetime, limit: i
         .order_by(Complaint.next_due_at)
         .limit(limit)
     ).all()
-    return sum(escalate_complaint(session, c, clocks=clocks, now=now) for c in due)
+    if not due:
+        return 0
+    fired = _fired(session, due)
+    return sum(escalate_complaint(session, c, fired[c.id], clocks=clocks, now=now) for c in due)

@@ -1,10 +1,14 @@
-"""Pure complaint rules: categories, which are serious, phone numbers, near-duplicate text."""
+"""Pure complaint rules: categories, which are serious, phone numbers, near-duplicate text, what
+an overdue step escalates to, and when the emergency mechanism opens."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 
+from liveguard.complaint import workflow as wf
+from liveguard.complaint.sla import StepName
 from liveguard.errors import InvalidInput
 
 CATEGORIES: dict[str, str] = {
@@ -78,3 +82,43 @@ def similarity(a: str, b: str) -> float:
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / len(sa | sb)
+
+
+# ---------------------------------------------- escalation and the emergency mechanism
+# 直播电商售后服务规范 5.3.3 d: when a complaint cannot be handled in time the live side coordinates
+# the platform and the merchant, and starts the emergency mechanism where needed (also 5.1.2 d,
+# 5.4). Which cases "need" it — a safety complaint, a surge about one room or product, a serious
+# case escalated, or a person's judgement — and the two-hour response are LiveGuard's reading.
+
+EMERGENCY_RESPONSE = timedelta(hours=2)  # the first action is due within two hours of opening
+SURGE_WINDOW = timedelta(hours=1)  # ``emergency_threshold`` complaints within this span
+
+
+def overdue_action(step: StepName, level: wf.Level, has_live_side: bool) -> wf.Action:
+    """What the system does when ``step`` is overdue: an unaccepted or unanswered case goes to
+    its live side while the merchant still handles it (5.3.3 d); anything else — resolution, or an
+    intervention the consumer asked for — brings the platform in (Appendix A, 平台介入)."""
+    early = step in (StepName.ACCEPT, StepName.FIRST_RESPONSE)
+    if early and has_live_side and level == wf.Level.MERCHANT:
+        return wf.Action.ESCALATE_LIVE
+    return wf.Action.INTERVENE
+
+
+def filing_emergency(category: str) -> str | None:
+    """The trigger a new complaint opens an emergency with on its own: a safety complaint."""
+    return "safety" if category == "safety" else None
+
+
+def is_surge(recent: int, threshold: int) -> bool:
+    """Complaints about one room or one product within ``SURGE_WINDOW`` reach the threshold."""
+    return recent >= threshold
+
+
+def step_emergency(action: wf.Action, serious: bool) -> str | None:
+    """The trigger a step opens an emergency with: declared by hand, or a serious case (5.3.2 e,
+    5.3.3 g) escalated to the live side or the platform."""
+    if action == wf.Action.DECLARE_EMERGENCY:
+        return "manual"
+    if serious and action in (wf.Action.ESCALATE_LIVE, wf.Action.INTERVENE):
+        return "serious_escalated"
+    return None
