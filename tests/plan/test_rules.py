@@ -63,6 +63,13 @@ def test_a_step_out_of_order_is_a_conflict() -> None:
         rules.next_status("draft", "fly")
 
 
+def test_a_session_is_planned_only_with_a_host() -> None:
+    with pytest.raises(Conflict) as caught:
+        rules.next_status("draft", "plan", has_hosts=False)
+    assert caught.value.code == "plan.no_host"
+    assert rules.next_status("approved", "return", has_hosts=False) == "draft"
+
+
 def test_the_schedule_must_end_after_it_starts() -> None:
     start = datetime(2026, 12, 1, 12, tzinfo=UTC)
     with pytest.raises(InvalidInput) as caught:
@@ -129,6 +136,20 @@ def test_the_gate_names_a_host_who_fails_the_registry_checks() -> None:
     assert not hosts.passed
     assert hosts.reasons == ("林小夏：实名信息已超过六个月",)
     assert failed(replace(GOOD, has_hosts=False, host_blockers={})) == ["hosts"]
+
+
+def test_the_gate_needs_an_entrustment_for_another_partys_host() -> None:
+    facts = replace(
+        GOOD,
+        host_blockers={"林小夏": ["实名信息已超过六个月"], "周一": []},
+        unentrusted_hosts=frozenset({"林小夏"}),
+    )
+    [hosts] = [c for c in rules.gate(facts) if c.code == "hosts"]
+    assert not hosts.passed
+    registry_reason, entrustment = hosts.reasons  # each host's reasons together, in order
+    assert registry_reason == "林小夏：实名信息已超过六个月"
+    assert entrustment.startswith("林小夏：MCN 机构的签约主播")
+    assert "直播营销服务规范 7.3.2.1 b" in entrustment
 
 
 def test_the_gate_needs_an_approved_plan() -> None:

@@ -33,12 +33,13 @@ def gate_facts(
     """Load what the gate judges: registry checks, plan status, staffing, readiness."""
     today = china_day(now)
     hosts: dict[str, list[str]] = {}
+    unentrusted: set[str] = set()
     for host_id in [*live.host_ids, *live.assistant_host_ids]:
         party = session.get(registry.Party, uuid.UUID(host_id))
         if party is not None:
-            reasons = registry.stream_blockers(session, party, today=today, cipher=cipher)
-            reasons += entrustment_blockers(session, live, party, today)
-            hosts[party.name] = reasons
+            hosts[party.name] = registry.stream_blockers(session, party, today=today, cipher=cipher)
+            if not _entrusted(session, live, party, today):
+                unentrusted.add(party.name)
     merchant = session.get(registry.Party, live.merchant_party_id)
     selling: dict[str, list[str]] = {}
     products = products_of(session, live)
@@ -59,27 +60,20 @@ def gate_facts(
         emergency_contact=live.emergency_contact,
         has_hosts=bool(live.host_ids),
         has_products=bool(products),
+        unentrusted_hosts=frozenset(unentrusted),
     )
 
 
-ENTRUSTMENT_BASIS = "直播营销服务规范 7.3.2.1 b"
-
-
-def entrustment_blockers(
-    session: Session, live: LiveSession, person: registry.Party, today: date
-) -> list[str]:
-    """An MCN's host needs an entrustment in force with the merchant or the room's operator."""
+def _entrusted(session: Session, live: LiveSession, person: registry.Party, today: date) -> bool:
+    """The merchant's own host, or one entrusted to the merchant or the room's operator today."""
     if person.tenant_id == live.tenant_id:
-        return []  # the merchant's own host
+        return True
     room = session.get(registry.LiveRoom, live.room_id)
     principals = dict.fromkeys([live.merchant_party_id, *([room.party_id] if room else [])])
-    for principal in principals:
-        if registry.active_relation(session, "entrusted_host", principal, person.id, today=today):
-            return []
-    return [
-        "MCN 机构的签约主播，与商家或直播间运营者没有在有效期内的委托关系"
-        f"（{ENTRUSTMENT_BASIS}：委托主播须经审核并签订协议）"
-    ]
+    return any(
+        registry.active_relation(session, "entrusted_host", principal, person.id, today=today)
+        for principal in principals
+    )
 
 
 def check_gate(
@@ -102,10 +96,8 @@ def transition(
     if action not in ACTION_PERMISSION:
         raise InvalidInput(f"未知的操作“{action}”", code="plan.invalid_action")
     require(by, ACTION_PERMISSION[action], live.tenant_id)
-    target = rules.next_status(live.status, action)
+    target = rules.next_status(live.status, action, has_hosts=bool(live.host_ids))
     conditions: list[rules.GateCondition] = []
-    if action == "plan" and not live.host_ids:
-        raise Conflict("排期前须至少安排一名主播", code="plan.no_host")
     if action == "go_live":
         conditions = check_gate(session, live, now=now, cipher=cipher)
         if not rules.gate_open(conditions):

@@ -63,8 +63,11 @@ AI_HOST_LABEL = "本直播间主播为人工智能生成（AI 数字人）"
 MONEY = Decimal("0.01")
 
 
-def next_status(current: str, action: str) -> str:
-    """The status after ``action`` (直播营销服务规范 6.1 策划, 6.2 准备), or Conflict."""
+def next_status(current: str, action: str, *, has_hosts: bool = True) -> str:
+    """The status after ``action`` (直播营销服务规范 6.1 策划, 6.2 准备), or Conflict.
+
+    A session is planned only with a host on it (6.2 d: 配备胜任的人员).
+    """
     if action not in TRANSITIONS:
         raise InvalidInput(f"未知的操作“{action}”", code="plan.invalid_action")
     sources, target = TRANSITIONS[action]
@@ -74,6 +77,8 @@ def next_status(current: str, action: str) -> str:
             code="plan.invalid_transition",
             details={"status": current, "action": action},
         )
+    if action == "plan" and not has_hosts:
+        raise Conflict("排期前须至少安排一名主播", code="plan.no_host")
     return target
 
 
@@ -182,6 +187,7 @@ class GateFacts:
     emergency_contact: str | None
     has_hosts: bool
     has_products: bool
+    unentrusted_hosts: frozenset[str] = frozenset()  # other parties' hosts with no entrustment
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +230,21 @@ def gate_open(conditions: list[GateCondition]) -> bool:
     return all(c.passed for c in conditions)
 
 
+ENTRUSTMENT_BASIS = "直播营销服务规范 7.3.2.1 b"
+UNENTRUSTED = (
+    "MCN 机构的签约主播，与商家或直播间运营者没有在有效期内的委托关系"
+    f"（{ENTRUSTMENT_BASIS}：委托主播须经审核并签订协议）"
+)
+
+
 def _hosts(f: GateFacts) -> GateCondition:
-    reasons = [f"{name}：{r}" for name, rs in f.host_blockers.items() for r in rs]
+    """Registered, verified hosts; another party's host (an MCN's) also needs an entrustment in
+    force with the merchant or the room's operator (7.3.2.1 b)."""
+    reasons = [
+        f"{name}：{r}"
+        for name, rs in f.host_blockers.items()
+        for r in [*rs, *([UNENTRUSTED] if name in f.unentrusted_hosts else [])]
+    ]
     if not f.has_hosts:
         reasons.insert(0, "场次尚未安排主播")
     return GateCondition(
