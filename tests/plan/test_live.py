@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from liveguard import plan
+from liveguard.aftersales import workflow
 from liveguard.aftersales.events import CaseRequested, CaseStepped, RefundRecorded
 from liveguard.bus import Event, emit
 from liveguard.cli import app as cli_app
@@ -167,6 +168,11 @@ def test_the_dashboard_counts_orders_cases_complaints_and_findings(
     assert board.cs_contacts == 2
     assert board.required_headcount is not None
     assert all(i.planned_headcount >= i.actual_headcount for i in board.intervals)
+
+
+def test_the_dashboard_closes_a_case_in_the_after_sales_workflow_s_final_states() -> None:
+    # Plan sits below after-sales and keeps the final states as strings: they must not drift.
+    assert {str(s) for s in workflow.FINAL} == plan_live.CLOSED_CASE_STATUSES
 
 
 def test_handlers_count_each_event_once(ctx: AppContext, stage: Stage) -> None:
