@@ -15,6 +15,7 @@ from liveguard.aftersales import (
     Line,
     SpendSave,
     gift_charge,
+    refundable,
     settle_return,
 )
 from liveguard.errors import InvalidInput
@@ -200,3 +201,21 @@ def test_a_refund_never_exceeds_what_was_paid(
     all_returned = all(returned[line.sku] == line.quantity for line in lines)
     if all_returned:
         assert settled.refund == paid  # a full return gives back every cent
+
+
+# ----------------------------------------------------------------------------- a case's refund
+
+
+def test_a_case_never_refunds_more_than_is_left_after_other_refunds() -> None:
+    lines = [Line("SKU-1", D("100.00"), 2)]
+    whole = refundable(lines, paid=D("200.00"), returned={"SKU-1": 2})
+    assert (whole.amount, whole.buyer_owes) == (D("200.00"), D("0.00"))
+    capped = refundable(
+        lines, paid=D("200.00"), returned={"SKU-1": 2}, refunded_elsewhere=D("150.00")
+    )
+    assert capped.amount == D("50.00")
+    assert capped.explanation.endswith("本订单已另行退款 150.00 元，最多可退 50.00 元")
+    nothing_left = refundable(
+        lines, paid=D("200.00"), returned={"SKU-1": 1}, refunded_elsewhere=D("250.00")
+    )
+    assert nothing_left.amount == D("0.00")

@@ -44,8 +44,8 @@ class CaseRequest:
 
 @dataclass(frozen=True)
 class CaseSettlement:
-    """What the case may refund at most, computed from the order's lines, gifts and deal
-    (settlement.refundable) and capped by what is left of the payment after other refunds."""
+    """What the case may refund at most (settlement.refundable: the order's lines, gifts and
+    deal, capped by what is left of the payment after other refunds)."""
 
     returned: dict[str, int]
     gifts_returned: bool
@@ -53,19 +53,6 @@ class CaseSettlement:
     buyer_owes: Decimal
     explanation: str
     basis: tuple[str, ...]
-
-
-def _order_terms(
-    order: orders.Order,
-) -> tuple[list[settlement.Line], list[orders.OrderLine], orders.Deal | None]:
-    """The order's product lines, gift lines and deal, as the settlement reads them."""
-    products = [
-        settlement.Line(sku=line.product_id, unit_price=line.unit_price, quantity=line.quantity)
-        for line in order.lines
-        if line.kind == "product" and line.unit_price is not None
-    ]
-    gifts = [line for line in order.lines if line.kind == "gift"]
-    return products, gifts, orders.deal_terms(order)
 
 
 def settle(
@@ -77,34 +64,39 @@ def settle(
 ) -> CaseSettlement:
     """The refundable amount of a return of ``returned_lines`` (None: every unit), explained
     with its articles; InvalidInput when the lines or units are not the order's."""
-    products, gift_lines, deal = _order_terms(order)
-    returned = (
-        {line.sku: line.quantity for line in products}
-        if returned_lines is None
-        else dict(returned_lines)
-    )
+    products = [
+        settlement.Line(sku=line.product_id, unit_price=line.unit_price, quantity=line.quantity)
+        for line in order.lines
+        if line.kind == "product" and line.unit_price is not None
+    ]
     gifts = [
         settlement.Gift(
             name=line.product_name,
             marked_price=None if line.marked_price is None else line.marked_price * line.quantity,
             returned=gifts_returned,
         )
-        for line in gift_lines
+        for line in order.lines
+        if line.kind == "gift"
     ]
-    result = settlement.refundable(
-        products, paid=order.paid_amount, returned=returned, deal=deal, gifts=gifts
+    returned = (
+        {line.sku: line.quantity for line in products}
+        if returned_lines is None
+        else dict(returned_lines)
     )
-    amount, explanation = result.amount, result.explanation
-    room = max(order.paid_amount - refunded_elsewhere, Decimal("0.00"))
-    if amount > room:
-        amount = room
-        explanation += f"；本订单已另行退款 {refunded_elsewhere} 元，最多可退 {room} 元"
+    result = settlement.refundable(
+        products,
+        paid=order.paid_amount,
+        returned=returned,
+        deal=orders.deal_terms(order),
+        gifts=gifts,
+        refunded_elsewhere=refunded_elsewhere,
+    )
     return CaseSettlement(
         returned=returned,
         gifts_returned=gifts_returned,
-        refundable=amount,
+        refundable=result.amount,
         buyer_owes=result.buyer_owes,
-        explanation=explanation,
+        explanation=result.explanation,
         basis=result.basis,
     )
 

@@ -215,9 +215,11 @@ def refundable(
     returned: Mapping[str, int],
     deal: Deal | None = None,
     gifts: Sequence[Gift] = (),
+    refunded_elsewhere: Decimal = ZERO,
 ) -> Refundable:
     """The refundable amount of returning ``returned`` units (every unit: a full return, which
-    refunds what was paid), with the marked price of the gifts not sent back deducted."""
+    refunds what was paid), with the marked price of the gifts not sent back deducted, and never
+    more than is left of the payment after the order's other refunds (``refunded_elsewhere``)."""
     _check_order(lines, returned)
     paid = money(paid, "实付金额")
     if all(returned.get(line.sku, 0) == line.quantity for line in lines):
@@ -235,6 +237,10 @@ def refundable(
         parts.append(charge.explanation)
         basis.extend(charge.basis)
         parts.append(f"可退 {refund} 元" if not owes else f"消费者应补交 {owes} 元")
+    room = max(paid - refunded_elsewhere, ZERO)  # 第十七条: at most what was actually paid
+    if refund > room:
+        refund = room
+        parts.append(f"本订单已另行退款 {refunded_elsewhere} 元，最多可退 {room} 元")
     return Refundable(
         amount=refund, buyer_owes=owes, explanation="；".join(parts), basis=tuple(basis)
     )
