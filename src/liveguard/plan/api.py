@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from liveguard.plan import gate, plans, presenting, rules, service, staffing
 from liveguard.plan import live as live_mod
-from liveguard.plan.models import LiveSession, Product, ServicePlan
+from liveguard.plan.models import LiveSession, PresentationMoment, Product, ServicePlan
 from liveguard.plan.schemas import (
     GateRead,
     OverrideCreate,
@@ -59,6 +59,17 @@ def product_read(p: Product) -> ProductRead:
 def plan_read(p: ServicePlan) -> PlanRead:
     """The API shape of a plan version."""
     return PlanRead.model_validate(p, from_attributes=True)
+
+
+def presentation_read(m: PresentationMoment, product_name: str) -> PresentationRead:
+    """The API shape of a presentation moment."""
+    return PresentationRead(
+        id=m.id,
+        product_id=m.product_id,
+        product_name=product_name,
+        presented_at=m.presented_at,
+        marked_by=m.marked_by,
+    )
 
 
 @router.get("/sessions", response_model=SessionPage, summary="直播场次列表")
@@ -281,16 +292,7 @@ def compute_staffing(body: StaffingRequest, principal: PrincipalDep) -> Staffing
 )
 def list_presentations(live: SessionDep, uow: UowDep) -> list[PresentationRead]:
     """When each product was presented in the live, newest first."""
-    return [
-        PresentationRead(
-            id=m.id,
-            product_id=m.product_id,
-            product_name=name,
-            presented_at=m.presented_at,
-            marked_by=m.marked_by,
-        )
-        for m, name in presenting.moments_of(uow.session, live)
-    ]
+    return [presentation_read(m, name) for m, name in presenting.moments_of(uow.session, live)]
 
 
 @router.post(
@@ -310,13 +312,7 @@ def mark_presenting(
     product = service.get_product(uow.session, live, body.product_id)
     moment = presenting.mark_presenting(uow.session, live, product, by=principal, now=clock.now())
     uow.commit()
-    return PresentationRead(
-        id=moment.id,
-        product_id=product.id,
-        product_name=product.name,
-        presented_at=moment.presented_at,
-        marked_by=moment.marked_by,
-    )
+    return presentation_read(moment, product.name)
 
 
 @router.get(
