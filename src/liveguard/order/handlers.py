@@ -50,10 +50,10 @@ def inbound_handler(cipher: PiiCipher) -> Handler:
     """The handler of inbound order events, with the cipher that encrypts phone and address."""
 
     def ingest(session: Session, event: Event) -> None:
-        payload = event.model_dump(mode="json", exclude=set(ENVELOPE))
-        line = LINE.validate_python(payload)
+        payload = event.model_dump(mode="json")
+        line = LINE.validate_python({k: v for k, v in payload.items() if k not in ENVELOPE})
         service.ingest_for(session, merchant_of(event, line), line, cipher, event.occurred_at)
-        _scrub(session, event, event.model_dump(mode="json"))
+        _scrub(session, event, payload)
 
     return ingest
 
