@@ -167,6 +167,7 @@ def queue(
         uow.session, ident.principal, statuses=statuses, page=paging.page, per_page=paging.per_page
     )
     items = [complaint_fields(c, ctx, actions=[], full_phone=False) for c in rows]
+    may_file = ident.principal.can("complaint.file")
     return render(
         request,
         "complaint/queue.html",
@@ -175,8 +176,8 @@ def queue(
         total=total,
         paging=paging,
         query_prefix=f"?status={status}&" if statuses else "?",
-        may_file=ident.principal.can("complaint.file"),
-        merchants=dashboard.merchants(uow.session, ident.principal),
+        may_file=may_file,
+        merchants=dashboard.merchants(uow.session, ident.principal) if may_file else [],
         request_id=new_secret(12),
         now=ctx.clock.now(),
         **LABELS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,21 +92,22 @@ def figures(session: Session, principal: Principal, *, now: datetime) -> Figures
     )
 
 
-def all_merchants(session: Session) -> list[tuple[str, str]]:
-    """Active merchants a consumer may complain about: (id, name)."""
-    rows = session.execute(
-        select(identity.Organisation.id, identity.Organisation.name)
-        .where(identity.Organisation.kind == "merchant", identity.Organisation.status == "active")
-        .order_by(identity.Organisation.name)
-        .limit(500)
-    ).all()
+def all_merchants(
+    session: Session, only: Collection[uuid.UUID] | None = None
+) -> list[tuple[str, str]]:
+    """Active merchants a consumer may complain about (``only`` these, if given): (id, name)."""
+    org = identity.Organisation
+    stmt = select(org.id, org.name).where(org.kind == "merchant", org.status == "active")
+    if only is not None:
+        stmt = stmt.where(org.id.in_(sorted(only)))
+    rows = session.execute(stmt.order_by(org.name).limit(500)).all()
     return [(str(i), n) for i, n in rows]
 
 
 def merchants(session: Session, principal: Principal) -> list[tuple[str, str]]:
-    """Merchants the user may file for: all (platform), else their own organisations."""
-    everyone = all_merchants(session)
-    if is_platform(principal) or principal.access("complaint.file").all:
-        return everyone
-    own = {str(o) for o in principal.org_ids}
-    return [(i, n) for i, n in everyone if i in own]
+    """Merchants the user may file for (as ``service.check_may_file`` decides): all for the
+    platform, else the organisations their filing grant covers."""
+    access = principal.access("complaint.file")
+    if is_platform(principal) or access.all:
+        return all_merchants(session)
+    return all_merchants(session, only=access.tenants) if access.tenants else []

@@ -12,13 +12,11 @@ from fastapi import Depends
 from liveguard.complaint import sla
 from liveguard.complaint.portal import CodeRules, CodeSender, LogCodeSender
 from liveguard.complaint.service import Clocks
-from liveguard.notify import RobotSender
 from liveguard.settings import ComplaintSettings, Settings
 from liveguard.web.context import AppContext
 from liveguard.web.deps import CtxDep
 
 CODE_SENDER = "complaint.code_sender"
-ROBOTS = "complaint.robots"
 
 
 @lru_cache(maxsize=8)
@@ -54,12 +52,9 @@ def code_rules_of(ctx: AppContext) -> CodeRules:
     )
 
 
-def build_services(settings: Settings) -> dict[str, object]:
+def build_services(settings: Settings) -> dict[str, object]:  # noqa: ARG001 (the hook's signature)
     """The complaint services bootstrap puts on the context (tests replace the code sender)."""
-    return {
-        CODE_SENDER: LogCodeSender(),
-        ROBOTS: RobotSender(settings.registry.webhook_timeout_seconds),
-    }
+    return {CODE_SENDER: LogCodeSender()}
 
 
 def code_sender_of(ctx: AppContext) -> CodeSender:
