@@ -92,47 +92,37 @@ def merchant_session(ctx: AppContext, org_id: uuid.UUID) -> dict[str, uuid.UUID]
 def plan_id_cases(ctx: AppContext, world: World) -> dict[tuple[str, str, str, str], Any]:
     """For the IDOR sweep: A's staff naming B's organisation or B's room when scheduling."""
     system = Principal.system(ctx.policy, "factory")
+    now = ctx.clock.now()
     with ctx.db.unit_of_work() as uow:
-        party = uow.session.scalars(select(Party).where(Party.org_id == world.merchant_b)).one()
-        room = create_room(
-            uow.session,
-            party_id=party.id,
-            platform="快手",
-            external_id=f"idor-{world.merchant_b.hex[:8]}",
-            name="乙的直播间",
-            by=system,
-            now=ctx.clock.now(),
-        )
-        b_room = str(room.id)
-        # A session of each merchant: A's staff name B's product when marking a presentation.
-        a_party = uow.session.scalars(select(Party).where(Party.org_id == world.merchant_a)).one()
-        a_room = create_room(
-            uow.session,
-            party_id=a_party.id,
-            platform="快手",
-            external_id=f"idor-a-{world.merchant_a.hex}",
-            name="甲的直播间",
-            by=system,
-            now=ctx.clock.now(),
-        )
-        now = ctx.clock.now()
-        a_live = plan.create_session(
-            uow.session,
-            tenant_id=world.merchant_a,
-            data=plan.SessionInput(a_room.id, "甲的场次", START, END),
-            by=system,
-            now=now,
-        )
-        b_live = plan.create_session(
-            uow.session,
-            tenant_id=world.merchant_b,
-            data=plan.SessionInput(room.id, "乙的场次", START, END),
-            by=system,
-            now=now,
-        )
+        # A room and a session of each merchant: A's staff name B's room when scheduling, and
+        # B's product when marking a presentation in A's session.
+        lives = {}
+        for org, name in ((world.merchant_a, "甲"), (world.merchant_b, "乙")):
+            party = uow.session.scalars(select(Party).where(Party.org_id == org)).one()
+            room = create_room(
+                uow.session,
+                party_id=party.id,
+                platform="快手",
+                external_id=f"idor-{org.hex}",
+                name=f"{name}的直播间",
+                by=system,
+                now=now,
+            )
+            lives[org] = plan.create_session(
+                uow.session,
+                tenant_id=org,
+                data=plan.SessionInput(room.id, f"{name}的场次", START, END),
+                by=system,
+                now=now,
+            )
+        b_live = lives[world.merchant_b]
         b_product = plan.add_product(uow.session, b_live, coat(), by=system, now=now)
         uow.commit()
-        a_session, b_product_id = a_live.id, str(b_product.id)
+        a_session, b_room, b_product_id = (
+            lives[world.merchant_a].id,
+            str(b_live.room_id),
+            str(b_product.id),
+        )
     body = {
         "title": "越权",
         "scheduled_start": "2026-12-01T20:00:00+08:00",
