@@ -22,6 +22,7 @@ from liveguard.complaint import (
     alerts,
     dashboard,
     emergency,
+    escalation,
     flows,
     portal,
     reports,
@@ -97,12 +98,6 @@ ACTION_NAMES = {
     "rate": "评价",
     "file": "提交投诉",
 }
-STEP_NAMES = {
-    "accept": "受理",
-    "first_response": "首次响应",
-    "resolution": "处理完结",
-    "intervention": "平台介入",
-}
 RESPONSIBILITY_NAMES = {
     "merchant": "商家",
     "live_side": "直播方",
@@ -122,7 +117,7 @@ REFERRAL_NAMES = {"12315": "12315 平台", "consumer_association": "消费者协
 LABELS: dict[str, Any] = {
     "status_names": STATUS_NAMES,
     "action_names": ACTION_NAMES,
-    "step_names": STEP_NAMES,
+    "step_names": escalation.STEP_LABELS,
     "responsibility_names": RESPONSIBILITY_NAMES,
     "remedy_names": REMEDY_NAMES,
     "referral_names": REFERRAL_NAMES,

@@ -39,7 +39,7 @@ from liveguard.complaint.service import (
 )
 from liveguard.db.unique import insert_once
 
-STEP_LABELS = {
+STEP_LABELS = {  # the alerts' words; the console shows the same (keys compare equal to str)
     sla.StepName.ACCEPT: "受理",
     sla.StepName.FIRST_RESPONSE: "首次响应",
     sla.StepName.RESOLUTION: "处理完结",
