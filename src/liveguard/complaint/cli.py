@@ -4,6 +4,7 @@ timeline, and the escalation job run once."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -20,8 +21,8 @@ complaints_app = typer.Typer(
 )
 
 
-def _when(value: object) -> str:
-    return value.astimezone(CHINA_TZ).isoformat() if value else "-"  # type: ignore[attr-defined]
+def _when(value: datetime | None) -> str:
+    return value.astimezone(CHINA_TZ).isoformat() if value else "-"
 
 
 @complaints_app.command("list")
@@ -54,18 +55,15 @@ def list_queue(
 
 
 @complaints_app.command("show")
-def show(ctx: typer.Context, complaint_id: Annotated[str, typer.Argument(help="投诉编号")]) -> None:
+def show(
+    ctx: typer.Context, complaint_id: Annotated[uuid.UUID, typer.Argument(help="投诉编号")]
+) -> None:
     """One complaint: its fields, every clock, and the full timeline (phone masked)."""
     state: CommandState = ctx.obj
     app = state.context()
-    try:
-        target = uuid.UUID(complaint_id)
-    except ValueError:
-        typer.echo(f"error: not a complaint id: {complaint_id}", err=True)
-        raise typer.Exit(2) from None
     with app.db.unit_of_work() as uow:
         try:
-            c = service.get_complaint(uow.session, state.principal(), target)
+            c = service.get_complaint(uow.session, state.principal(), complaint_id)
         except LiveguardError as exc:
             typer.echo(f"error: {exc.code}", err=True)
             raise typer.Exit(1) from None
