@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, cast
@@ -20,8 +20,8 @@ CODE_SENDER = "complaint.code_sender"
 
 
 @lru_cache(maxsize=8)
-def _calendar(path: Path | None, opens: object, closes: object) -> sla.WorkCalendar:
-    return sla.load_calendar(path, opens=opens, closes=closes)  # type: ignore[arg-type]
+def _calendar(path: Path | None, opens: time, closes: time) -> sla.WorkCalendar:
+    return sla.load_calendar(path, opens=opens, closes=closes)  # read once per process
 
 
 def clocks_from(section: ComplaintSettings) -> Clocks:

@@ -188,7 +188,9 @@ class Policy:
         }[step]
 
 
-STANDARD = Policy()
+STANDARD = Policy()  # LiveGuard's published defaults (Order 117 Art. 20), overridden by settings
+# 直播电商售后服务规范 5.4: consumer demands surfacing on public media are watched and handled
+# promptly; LiveGuard runs them on shorter, round-the-clock clocks.
 PUBLIC_OPINION = Policy(
     accept=timedelta(hours=2),
     first_response=timedelta(hours=12),
