@@ -186,9 +186,8 @@ def request_case(
         raise _duplicate(open_case.id)
     decision = decide(order, req, now)
     _check_eligible(decision)
-    settle(
-        order, req.returned_lines, gifts_returned=req.gifts_returned
-    )  # the lines are the order's
+    # The lines and units that come back must be the order's (InvalidInput otherwise).
+    settle(order, req.returned_lines, gifts_returned=req.gifts_returned)
     case = AftersalesCase(
         tenant_id=order.tenant_id,
         order_id=order.id,
