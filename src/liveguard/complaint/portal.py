@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from liveguard import audit
@@ -29,6 +29,7 @@ from liveguard.security import PiiCipher, hash_secret, mask_phone, new_secret
 log = logging.getLogger(__name__)
 CODE_CONTEXT = "complaint.code"
 SESSION_HOURS = 2
+RATE_WINDOW = timedelta(hours=1)  # codes per phone are limited per this span
 
 
 class CodeSender(Protocol):
@@ -91,7 +92,7 @@ def send_code(
     recent = session.scalar(
         select(func.count())
         .select_from(OneTimeCode)
-        .where(OneTimeCode.phone_index == index, OneTimeCode.sent_at > now - timedelta(hours=1))
+        .where(OneTimeCode.phone_index == index, OneTimeCode.sent_at > now - RATE_WINDOW)
     )
     if (recent or 0) >= code_rules.per_phone_per_hour:
         raise RateLimited("验证码发送过于频繁，请稍后再试", code="complaint.too_many_codes")
@@ -153,6 +154,18 @@ def check_code(
     )
     session.flush()
     return Portal(phone, index, secret)
+
+
+def purge_expired(session: Session, *, now: datetime) -> int:
+    """Delete expired codes (once the rate limit no longer counts them) and ended portal
+    sessions with their encrypted phone; how many rows went."""
+    codes = session.execute(
+        delete(OneTimeCode).where(
+            OneTimeCode.expires_at < now, OneTimeCode.sent_at <= now - RATE_WINDOW
+        )
+    )
+    sessions = session.execute(delete(PortalSession).where(PortalSession.expires_at < now))
+    return int(codes.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def portal_of(session: Session, secret: str | None, *, cipher: PiiCipher, now: datetime) -> Portal:
