@@ -317,7 +317,7 @@ MineDep = Annotated[portal.Mine, Depends(portal_complaint)]
 
 
 def consumer_read(c: Complaint, ctx: AppContext) -> ComplaintRead:
-    """The consumer's view: their own phone in full, the consumer's actions."""
+    """The consumer's view: the phone masked, the consumer's actions."""
     actions = [a.value for a in wf.allowed_actions(service.state_of(c), wf.Party.CONSUMER)]
     return ComplaintRead(**complaint_fields(c, ctx, actions=actions, full_phone=False))
 
