@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from liveguard.errors import Conflict, InvalidInput
 from liveguard.evidence.models import EvidenceRecord
 from liveguard.registry.models import Violation
 from liveguard.screening import handlers, service, store
+from liveguard.screening.ingest import parse_batch
 from liveguard.screening.models import Alert, Finding, Message
 from liveguard.web.context import AppContext
 from tests.plan.conftest import staff
@@ -358,3 +360,10 @@ def test_speech_is_checked_against_the_product_on_stage(
     send(ctx, system, rooms.room_a, body, live_session_id=rooms.session_a)
     rows = {m.message_id: [f.category for f in found] for m, found in stored(ctx, rooms.room_a)}
     assert rows == {"p1": ["price_mismatch"], "p2": [], "p3": []}
+
+
+def test_too_deeply_nested_json_is_a_line_error_not_a_crash() -> None:
+    body = b"[" * 100_000 + b'\n{"message_id": "ok", "source": "comment", "text": "hi"}'
+    messages, problems = parse_batch(body, datetime.now(UTC))
+    assert [m["message_id"] for m in messages] == ["ok"]
+    assert [(p.line, p.code) for p in problems] == [(1, "screening.invalid_json")]

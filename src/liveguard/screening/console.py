@@ -27,7 +27,7 @@ from liveguard.screening.lexicon import CATEGORIES, PRODUCT_CATEGORIES
 from liveguard.screening.models import Finding
 from liveguard.web.console import ConsoleText, console_router, language, render
 from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
-from liveguard.web.deps import SESSION_COOKIE, ConsoleUserDep, LoginRequired, UowDep, client_ip
+from liveguard.web.deps import ConsoleUserDep, UowDep, cookie_identity
 
 LABELS = {
     "room_id": "直播间",
@@ -257,14 +257,8 @@ async def monitor_events(
 
 def stream_principal(ctx: AppContext, request: Request, room_id: uuid.UUID) -> Principal:
     """The logged-in user of an event stream (404 when the room is not theirs to see)."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    with ctx.db.unit_of_work() as uow:
-        ident = None
-        if cookie:
-            ip = client_ip(request, ctx.settings)
-            ident = ctx.authenticator.from_cookie(uow.session, cookie, ip=ip, now=ctx.clock.now())
-        if ident is None:
-            raise LoginRequired()
+    with ctx.db.unit_of_work() as uow:  # its own: the stream's request holds none open
+        ident = cookie_identity(request, ctx, uow.session)
         service.get_room(uow.session, ident.principal, room_id)
         uow.commit()
     return ident.principal

@@ -87,20 +87,24 @@ def parse(doc: object) -> tuple[str, str, str, str | None]:
     return line_id, text, str(source), product
 
 
+def decode_line(raw: bytes) -> object:
+    """One NDJSON line decoded (broken UTF-8 and malformed or too deeply nested JSON: LineError)."""
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LineError(
+            "screening.invalid_utf8", f"该行不是有效的 UTF-8（字节 {exc.start}）"
+        ) from None
+    try:
+        return json.loads(decoded)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise LineError("screening.invalid_json", f"该行不是有效的 JSON：{exc}") from None
+
+
 def screen_line(engine: Engine, raw: bytes, *, explain: bool = False) -> tuple[str, bool]:
     """One output line for one input line, and whether it is an error."""
     try:
-        try:
-            decoded = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise LineError(
-                "screening.invalid_utf8", f"该行不是有效的 UTF-8（字节 {exc.start}）"
-            ) from None
-        try:
-            doc = json.loads(decoded)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise LineError("screening.invalid_json", f"该行不是有效的 JSON：{exc}") from None
-        line_id, text, source, product = parse(doc)
+        line_id, text, source, product = parse(decode_line(raw))
     except LineError as exc:
         error = {"id": exc.line_id, "error": {"code": exc.code, "message": exc.message}}
         return json.dumps(error, ensure_ascii=False), True

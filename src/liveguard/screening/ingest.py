@@ -9,13 +9,12 @@ malformed JSON, a message id twice in one batch) and the good lines are still ta
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from liveguard.screening.contract import LineError, parse
+from liveguard.screening.contract import LineError, decode_line, parse
 
 MAX_BATCH_LINES = 5_000
 MAX_AUTHOR = 100
@@ -130,19 +129,7 @@ def parse_batch(body: bytes, received: datetime) -> tuple[list[dict[str, Any]], 
             )
             break
         try:
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise LineError(
-                    "screening.invalid_utf8", f"该行不是有效的 UTF-8（字节 {exc.start}）"
-                ) from None
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LineError(
-                    "screening.invalid_json", f"该行不是有效的 JSON：{exc.msg}"
-                ) from None
-            message = parse_message(doc, received)
+            message = parse_message(decode_line(raw), received)
             if message["message_id"] in seen:
                 raise LineError(
                     "screening.duplicate_id", "同一批中 message_id 重复", message["message_id"]

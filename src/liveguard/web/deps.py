@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, AwareDatetime
+from sqlalchemy.orm import Session
 
 from liveguard.access import Principal
 from liveguard.clock import Clock
@@ -102,15 +103,21 @@ def api_principal(request: Request, ctx: CtxDep, uow: UowDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(api_principal)]
 
 
-def console_identity(request: Request, ctx: CtxDep, uow: UowDep) -> ConsoleIdentity:
-    """The logged-in console user, from the session cookie."""
+def cookie_identity(request: Request, ctx: AppContext, session: Session) -> ConsoleIdentity:
+    """The console user of the request's session cookie (LoginRequired when there is none)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     ident = None
     if cookie:
         ip = client_ip(request, ctx.settings)
-        ident = ctx.authenticator.from_cookie(uow.session, cookie, ip=ip, now=ctx.clock.now())
+        ident = ctx.authenticator.from_cookie(session, cookie, ip=ip, now=ctx.clock.now())
     if ident is None:
         raise LoginRequired()
+    return ident
+
+
+def console_identity(request: Request, ctx: CtxDep, uow: UowDep) -> ConsoleIdentity:
+    """The logged-in console user, from the session cookie."""
+    ident = cookie_identity(request, ctx, uow.session)
     request.state.identity = ident
     return ident
 
