@@ -102,8 +102,11 @@ class DomainParts:
     nav: Sequence[NavItem] = ()
     tiles: Sequence[Tile] = ()
     handlers: Sequence[tuple[str, str, Handler]] = field(default_factory=tuple)
-    # Handlers that need the personal-data cipher (order ingests inbound events with PII).
-    cipher_handlers: Callable[[PiiCipher], Sequence[tuple[str, str, Handler]]] | None = None
+    # Handlers built with the settings and the personal-data cipher (order ingests inbound
+    # events with PII; complaint's robots decrypt their webhook URLs and keep a timeout).
+    built_handlers: Callable[[Settings, PiiCipher], Sequence[tuple[str, str, Handler]]] | None = (
+        None
+    )
     cli: Sequence[tuple[str, typer.Typer]] = ()
     services: Callable[[Settings], dict[str, object]] | None = None
     jobs: Callable[[AppContext], list[Job]] | None = None
@@ -177,7 +180,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         grants=order.GRANTS,
         api_routers=(order_api.router,),
         cli=order_cli.GROUPS,
-        cipher_handlers=order_handlers.handlers,
+        built_handlers=order_handlers.handlers,
     ),
     DomainParts(
         name="aftersales",
@@ -199,7 +202,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         nav=complaint_console.NAV,
         tiles=complaint_console.TILES,
         cli=complaint_cli.GROUPS,
-        cipher_handlers=complaint_handlers.handlers,
+        built_handlers=complaint_handlers.handlers,
         services=complaint_deps.build_services,
         jobs=complaint_jobs.jobs,
     ),
@@ -247,8 +250,8 @@ def build_bus(settings: Settings, db: Database, clock: Clock) -> Bus:
     for domain in DOMAINS:
         for kind, name, handler in domain.handlers:
             registry.subscribe(kind, name, handler, group=domain.name)
-        if domain.cipher_handlers is not None:
-            for kind, name, handler in domain.cipher_handlers(build_cipher(settings)):
+        if domain.built_handlers is not None:
+            for kind, name, handler in domain.built_handlers(settings, build_cipher(settings)):
                 registry.subscribe(kind, name, handler, group=domain.name)
     if settings.bus.backend == "nats":
         # Web and CLI processes only relay the outbox; `liveguard worker run` runs handlers.

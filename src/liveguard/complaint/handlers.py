@@ -23,6 +23,7 @@ from liveguard.complaint.events import ComplaintAlerted
 from liveguard.complaint.models import Delivery, Notice, Robot
 from liveguard.notify import DeliveryFailed, Message, RobotSender
 from liveguard.security import PiiCipher
+from liveguard.settings import Settings
 
 log = logging.getLogger(__name__)
 ROBOT_CONTEXT = "complaint.robot"
@@ -162,9 +163,9 @@ def file_refused_case(session: Session, event: Event, cipher: PiiCipher) -> None
         complaint.next_due_at = event.occurred_at
 
 
-def handlers(cipher: PiiCipher) -> list[tuple[str, str, Handler]]:
+def handlers(settings: Settings, cipher: PiiCipher) -> list[tuple[str, str, Handler]]:
     """The complaint domain's bus handlers."""
-    sender = RobotSender(timeout=5.0)
+    sender = RobotSender(timeout=settings.registry.webhook_timeout_seconds)
     return [
         (ComplaintAlerted.kind, "complaint.inbox", write_inbox),
         (ComplaintAlerted.kind, "complaint.robots", robot_handler(cipher, sender)),

@@ -18,6 +18,7 @@ from liveguard.order import service
 from liveguard.order.events import INBOUND
 from liveguard.order.schemas import OrderEventIn
 from liveguard.security import PiiCipher
+from liveguard.settings import Settings
 
 LINE = TypeAdapter(OrderEventIn)
 ENVELOPE = frozenset({"event_id", "occurred_at", "tenant_id"})
@@ -58,7 +59,7 @@ def inbound_handler(cipher: PiiCipher) -> Handler:
     return ingest
 
 
-def handlers(cipher: PiiCipher) -> list[tuple[str, str, Handler]]:
+def handlers(_settings: Settings, cipher: PiiCipher) -> list[tuple[str, str, Handler]]:
     """Order's bus handlers: one per inbound kind."""
     handler = inbound_handler(cipher)
     return [(cls.kind, HANDLER_NAME, handler) for cls in INBOUND]
