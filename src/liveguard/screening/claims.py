@@ -7,21 +7,10 @@ for the product's category and names every rule that fires (with its legal basis
 
 from __future__ import annotations
 
+from liveguard.screening.actions import CATEGORY_NAMES
 from liveguard.screening.engine import default_engine
 from liveguard.screening.lexicon import PRODUCT_CATEGORIES
 from liveguard.settings import Settings
-
-CATEGORY_NAMES = {
-    "absolute_term": "绝对化用语",
-    "medical_claim": "医疗功效宣称",
-    "guaranteed_return": "保本收益承诺",
-    "off_platform_trade": "诱导私下交易",
-    "fake_data": "数据造假",
-    "insult": "侮辱骚扰",
-    "pressure_tactic": "诱导催单",
-    "price_mismatch": "价格与直播价不符",
-    "unapproved_claim": "超范围宣传",
-}
 
 
 def check_claim(text: str, category: str) -> list[str]:
