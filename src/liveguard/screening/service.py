@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -161,6 +161,7 @@ class _Batch:
     table: dict[policy.PolicyKey, tuple[str, ...]]
     now: datetime
     sheet: FactSheet | None = None
+    named: dict[str, FactSheet | None] = field(default_factory=dict)  # by product id
 
 
 def _on_stage(
@@ -183,12 +184,15 @@ def _sheet(facts: plan.ProductFacts) -> FactSheet:
 def _sheet_for(session: Session, batch: _Batch, raw: dict[str, Any]) -> FactSheet | None:
     """The fact sheet a message speaks about: the product it names, else the only one."""
     named = raw.get("product_id")
-    if named and batch.event.live_session_id is not None:
+    if not named or batch.event.live_session_id is None:
+        return batch.sheet
+    key = str(named)
+    if key not in batch.named:  # a segment names its product: one lookup per batch
         facts = plan.fact_sheet(
-            session, batch.event.live_session_id, str(named), tenant_id=batch.event.tenant_id
+            session, batch.event.live_session_id, key, tenant_id=batch.event.tenant_id
         )
-        return _sheet(facts) if facts is not None else None
-    return batch.sheet
+        batch.named[key] = _sheet(facts) if facts is not None else None
+    return batch.named[key]
 
 
 def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) -> int:
