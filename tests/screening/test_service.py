@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from liveguard import plan
 from liveguard.access import Principal
 from liveguard.bus.memory import decode
 from liveguard.db.outbox import OutboxMessage
@@ -21,6 +23,7 @@ from liveguard.screening.ingest import parse_batch
 from liveguard.screening.models import Alert, Finding, Message
 from liveguard.web.context import AppContext
 from tests.plan.conftest import staff
+from tests.plan.helpers import coat
 from tests.screening.conftest import Rooms
 
 
@@ -367,3 +370,37 @@ def test_too_deeply_nested_json_is_a_line_error_not_a_crash() -> None:
     messages, problems = parse_batch(body, datetime.now(UTC))
     assert [m["message_id"] for m in messages] == ["ok"]
     assert [(p.line, p.code) for p in problems] == [(1, "screening.invalid_json")]
+
+
+def test_a_segment_naming_its_product_is_checked_against_that_product(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    with ctx.db.unit_of_work() as uow:  # a second product: no product is "the only one" now
+        live = uow.session.get(plan.LiveSession, rooms.session_a)
+        assert live is not None
+        scarf = plan.add_product(
+            uow.session,
+            live,
+            coat(name="羊绒围巾", live_price=Decimal("199.00")),
+            by=system,
+            now=ctx.clock.now(),
+        )
+        uow.commit()
+    body = ndjson(
+        {
+            "message_id": "n1",
+            "source": "speech",
+            "text": "围巾只要 99 元",
+            "product_id": str(scarf.id),
+        },
+        {
+            "message_id": "n2",
+            "source": "speech",
+            "text": "围巾只要 199 元",
+            "product_id": str(scarf.id),
+        },
+        {"message_id": "n3", "source": "speech", "text": "羽绒服只要 99 元"},  # names none
+    )
+    send(ctx, system, rooms.room_a, body, live_session_id=rooms.session_a)
+    rows = {m.message_id: [f.category for f in found] for m, found in stored(ctx, rooms.room_a)}
+    assert rows == {"n1": ["price_mismatch"], "n2": [], "n3": []}
