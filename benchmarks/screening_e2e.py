@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import random
@@ -239,6 +240,8 @@ def worker_process() -> None:
     registry = HandlerRegistry()
     registry.subscribe(MessagesReceived.kind, BENCH_HANDLER, bench_handler, group="screening")
     default_engine()
+    gc.collect()
+    gc.freeze()  # as `liveguard worker run` does
     stop_event = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
     run_worker(Worker(db, registry, SystemClock(), settings.bus, ["screening"]), stop_event)

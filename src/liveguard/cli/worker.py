@@ -8,6 +8,7 @@ consumers, ``run relay`` relays the outbox, ``run all`` every domain's consumers
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from typing import Annotated
@@ -81,6 +82,11 @@ def run(
 
         registry = Metrics(bus.lag_seconds, ctx.scheduler).registry
         start_http_server(metrics_port, addr=settings.web.host, registry=registry)
+    # The ~300,000 objects of the loaded modules live as long as the process: out of the
+    # collector's sight, full collections stop walking them (+35% comments per CPU-second
+    # in the screening handler, measured).
+    gc.collect()
+    gc.freeze()
     for thread in threads:
         thread.start()
     consumers = ", ".join(f"{g}:{k}" for g, k in worker.consumers()) if worker else "none"
