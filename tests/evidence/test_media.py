@@ -32,6 +32,7 @@ from liveguard.errors import InvalidInput, ServiceUnavailable
 from liveguard.evidence import media
 from liveguard.evidence.media import (
     CHUNK_BYTES,
+    SNIFF_BYTES,
     LocalMediaStore,
     MediaCorrupted,
     MediaHashMismatch,
@@ -42,6 +43,7 @@ from liveguard.evidence.media import (
     S3MediaStore,
     build_media_store,
     make_s3_client,
+    sniff_content_type,
 )
 from liveguard.settings import MediaSettings, load_settings
 from tests.conftest import NOW, service_unavailable
@@ -91,6 +93,31 @@ def put(store: MediaStore, data: bytes = DATA, **kwargs: Any) -> media.MediaRef:
     kwargs.setdefault("content_type", "video/mp2t")
     kwargs.setdefault("max_bytes", 100 * MiB)
     return store.put(io.BytesIO(data), **kwargs)
+
+
+# ----------------------------------------------------------------------------- upload types
+
+HEADS = {
+    "image/png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    "image/webp": b"RIFF\x24\x00\x00\x00WEBPVP8 ",
+    "application/pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3",
+}
+
+
+@pytest.mark.parametrize("content_type", sorted(HEADS))
+def test_sniff_tells_each_type_from_its_first_bytes(content_type: str) -> None:
+    head = HEADS[content_type][:SNIFF_BYTES]
+    assert sniff_content_type(head, allowed=HEADS) == content_type
+    others = [kind for kind in HEADS if kind != content_type]
+    assert sniff_content_type(head, allowed=others) is None  # known, but not accepted here
+
+
+@pytest.mark.parametrize(
+    "head", [b"", b"GIF89a", b"<svg xmlns=", b"RIFF\x24\x00\x00\x00WAVEfmt ", b"RIFF", b"%PDF"]
+)
+def test_sniff_refuses_anything_else(head: bytes) -> None:
+    assert sniff_content_type(head, allowed=HEADS) is None
 
 
 # ----------------------------------------------------------------------------- local store

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from liveguard.errors import InvalidInput
-from liveguard.evidence import MediaRef, MediaStore
+from liveguard.evidence import SNIFF_BYTES, MediaRef, MediaStore, sniff_content_type
 
+PHOTO_TYPES = ("image/png", "image/jpeg", "image/webp")
 RETENTION = timedelta(days=3 * 366)
 
 
@@ -20,17 +21,6 @@ class PhotoTooLarge(InvalidInput):
     status = 413
     default_code = "aftersales.photo_too_large"
     title = "照片过大"
-
-
-def sniff(head: bytes) -> str | None:
-    """The photo's type from its first bytes (the declared type is not trusted)."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def too_large(max_bytes: int) -> PhotoTooLarge:
@@ -44,7 +34,7 @@ def check_photo(stream: BinaryIO, *, max_bytes: int) -> str:
     """The photo's type, from its bytes (seekable stream, left at its start); 422 when it is
     not a PNG, JPEG or WebP image, 413 when it is over the cap."""
     stream.seek(0)
-    content_type = sniff(stream.read(16))
+    content_type = sniff_content_type(stream.read(SNIFF_BYTES), allowed=PHOTO_TYPES)
     if content_type is None:
         raise InvalidInput("照片只接受 PNG、JPEG 或 WebP 图片", code="aftersales.photo_type")
     stream.seek(0, io.SEEK_END)
@@ -69,9 +59,9 @@ def stored_type(media: MediaStore, sha256: str) -> str:
     try:
         for chunk in chunks:
             head += chunk
-            if len(head) >= 16:
+            if len(head) >= SNIFF_BYTES:
                 break
     finally:
         if isinstance(chunks, Generator):  # release the file or the S3 stream at once
             chunks.close()
-    return sniff(head) or "application/octet-stream"
+    return sniff_content_type(head, allowed=PHOTO_TYPES) or "application/octet-stream"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveguard import audit, registry
+from liveguard import audit, evidence, registry
 from liveguard.access import Principal
 from liveguard.bus import emit
 from liveguard.complaint import events
@@ -236,15 +236,13 @@ def group_sizes(session: Session, group_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return {gid: int(n) for gid, n in rows if gid is not None}
 
 
-SCREENSHOT_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+SCREENSHOT_TYPES = ("image/png", "image/jpeg", "image/webp")
 SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def screenshot_type(head: bytes) -> str:
     """The screenshot's type from its first bytes (PNG, JPEG or WebP), else InvalidInput."""
-    for magic, kind in SCREENSHOT_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    raise InvalidInput("截图只接受 PNG、JPEG 或 WebP 图片", code="complaint.screenshot_type")
+    kind = evidence.sniff_content_type(head, allowed=SCREENSHOT_TYPES)
+    if kind is None:
+        raise InvalidInput("截图只接受 PNG、JPEG 或 WebP 图片", code="complaint.screenshot_type")
+    return kind

@@ -8,7 +8,7 @@ publishing events on the recorded list (:data:`RECORDED`); they never call the l
 from liveguard.evidence.deps import media_of, signer_of
 from liveguard.evidence.download import media_response
 from liveguard.evidence.heads import Signer
-from liveguard.evidence.media import MediaRef, MediaStore
+from liveguard.evidence.media import SNIFF_BYTES, MediaRef, MediaStore, sniff_content_type
 from liveguard.evidence.package import build_package
 from liveguard.evidence.permissions import GRANTS
 from liveguard.evidence.service import RECORDED, Recorded
@@ -16,6 +16,7 @@ from liveguard.evidence.service import RECORDED, Recorded
 __all__ = [
     "GRANTS",
     "RECORDED",
+    "SNIFF_BYTES",
     "MediaRef",
     "MediaStore",
     "Recorded",
@@ -24,4 +25,5 @@ __all__ = [
     "media_of",
     "media_response",
     "signer_of",
+    "sniff_content_type",
 ]

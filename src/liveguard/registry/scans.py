@@ -8,13 +8,9 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from liveguard.errors import InvalidInput
-from liveguard.evidence import MediaRef, MediaStore
+from liveguard.evidence import SNIFF_BYTES, MediaRef, MediaStore, sniff_content_type
 
-SCAN_SIGNATURES: dict[str, bytes] = {
-    "application/pdf": b"%PDF-",
-    "image/png": b"\x89PNG\r\n\x1a\n",
-    "image/jpeg": b"\xff\xd8\xff",
-}
+SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg")
 RETENTION = timedelta(days=3 * 366)
 
 
@@ -26,14 +22,6 @@ class ScanTooLarge(InvalidInput):
     title = "扫描件过大"
 
 
-def sniff(head: bytes) -> str | None:
-    """The scan's type from its first bytes (the name and the declared type are not trusted)."""
-    for content_type, signature in SCAN_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
 def too_large(max_bytes: int) -> ScanTooLarge:
     """The error for a scan over the limit."""
     return ScanTooLarge(
@@ -43,8 +31,7 @@ def too_large(max_bytes: int) -> ScanTooLarge:
 
 def store_scan(media: MediaStore, stream: BinaryIO, *, max_bytes: int, now: datetime) -> MediaRef:
     """Check and store a scan (seekable stream); returns its media reference."""
-    head = stream.read(16)
-    content_type = sniff(head)
+    content_type = sniff_content_type(stream.read(SNIFF_BYTES), allowed=SCAN_TYPES)
     if content_type is None:
         raise InvalidInput(
             "扫描件只接受 PDF、PNG 或 JPEG 文件",

@@ -10,6 +10,9 @@ Reading: :meth:`MediaStore.open` streams and checks the hash as it goes, holding
 back until the whole blob matched, so a consumer never receives all of a corrupted blob without
 an error. To refuse *before* sending a byte, call :meth:`MediaStore.verify` first, then ``open``.
 
+Uploads: :func:`sniff_content_type` tells a file's type from its first :data:`SNIFF_BYTES` bytes,
+among the types the caller accepts; the caller refuses the rest with its own error.
+
 Errors (all ``LiveguardError``)::
 
     MediaTooLarge      InvalidInput  413  evidence.media_too_large
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from liveguard.evidence.media.base import (
     CHUNK_BYTES,
+    SNIFF_BYTES,
     MediaCorrupted,
     MediaHashMismatch,
     MediaNotFound,
@@ -31,6 +35,7 @@ from liveguard.evidence.media.base import (
     MediaStore,
     MediaTooLarge,
     check_address,
+    sniff_content_type,
 )
 from liveguard.evidence.media.local import LocalMediaStore
 from liveguard.evidence.media.s3 import S3MediaStore, make_s3_client
@@ -52,6 +57,7 @@ def build_media_store(settings: Settings) -> MediaStore:
 
 __all__ = [
     "CHUNK_BYTES",
+    "SNIFF_BYTES",
     "LocalMediaStore",
     "MediaCorrupted",
     "MediaHashMismatch",
@@ -64,4 +70,5 @@ __all__ = [
     "build_media_store",
     "check_address",
     "make_s3_client",
+    "sniff_content_type",
 ]

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ MULTIPART_CHUNK_BYTES = 8 * 1024 * 1024
 RETENTION_TAG = "liveguard-retain-until"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&^.+-]*/[\w!#$&^.+-]+(;[ -~]*)?$", re.ASCII)
+SNIFF_BYTES = 16  # how many first bytes sniff_content_type needs to tell every type it knows
 
 
 class MediaTooLarge(InvalidInput):
@@ -127,6 +128,22 @@ def check_address(sha256: str) -> str:
             "媒体地址必须是 SHA-256 十六进制串", code="evidence.invalid_media_address"
         )
     return address
+
+
+def sniff_content_type(head: bytes, *, allowed: Collection[str]) -> str | None:
+    """The type of a file from its first bytes (PNG, JPEG, WebP or PDF; a name or a declared
+    type is never trusted), or None when it is not one of the ``allowed`` content types."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        found = "image/png"
+    elif head.startswith(b"\xff\xd8\xff"):
+        found = "image/jpeg"
+    elif head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        found = "image/webp"
+    elif head.startswith(b"%PDF-"):
+        found = "application/pdf"
+    else:
+        return None
+    return found if found in allowed else None
 
 
 def _check_content_type(content_type: str) -> str:
