@@ -25,12 +25,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -40,8 +38,8 @@ from liveguard.evidence import log as evidence_log
 from liveguard.evidence.deps import signer_of, trusted_keys
 from liveguard.evidence.models import EvidenceRecord
 from liveguard.evidence.verification import verify_log
-from liveguard.settings import load_settings
-from tests.conftest import PG_ADMIN_URL, TEST_INDEX_KEY, TEST_KEY, service_unavailable
+from liveguard.settings import Settings, load_settings
+from tests.conftest import TEST_INDEX_KEY, TEST_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -216,29 +214,12 @@ def append_after_crash(config: dict[str, Any], size: int, note: str) -> None:
 # ----------------------------------------------------------------------------- databases
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def crash_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database migrated for this test: a SQLite file (the project's pragmas: WAL,
+@pytest.fixture
+def crash_db_url(empty_database: Settings) -> str:
+    """A database of each kind migrated for this test: a SQLite file (the project's pragmas: WAL,
     synchronous=FULL) or a fresh PostgreSQL database, dropped afterwards."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        bootstrap.upgrade_database(load_settings(environment="test", db={"url": url}))
-        yield url
-        return
-    name = f"lg_crash_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        service_unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        bootstrap.upgrade_database(load_settings(environment="test", db={"url": url}))
-        yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    bootstrap.upgrade_database(empty_database)
+    return empty_database.database_url
 
 
 def test_sigkill_mid_stream_loses_no_acknowledged_record(crash_db_url: str, tmp_path: Path) -> None:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,8 +17,7 @@ from liveguard.evidence import log as evidence_log
 from liveguard.evidence import merkle, rules, service, verification
 from liveguard.evidence.heads import Signer, sign_head
 from liveguard.evidence.models import EvidenceIndexRun, EvidenceRecord, EvidenceTile, EvidenceTree
-from liveguard.settings import Settings, load_settings
-from tests.conftest import PG_ADMIN_URL, service_unavailable
+from liveguard.settings import Settings
 
 AT = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 OLD_COLUMNS = (
@@ -41,28 +36,6 @@ def draft(i: int) -> rules.RecordDraft:
         subjects={"live_session": f"s-{i % 3}", "room": f"r-{i % 2}"},
         payload={"text": f"第 {i} 条评论"},
     )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    """A database at revision 0002 (the log before 0003), of each kind."""
-    if request.param == "sqlite":
-        yield load_settings(environment="test", data_dir=tmp_path)
-        return
-    name = f"lg_mig_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        service_unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield load_settings(
-        environment="test",
-        data_dir=tmp_path,
-        db={"url": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"},
-    )
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fill_old_log(engine: Engine, count: int) -> None:
@@ -121,18 +94,18 @@ def timeline_seqs(settings: Settings, subject_type: str, subject_id: str) -> lis
         ctx.db.dispose()
 
 
-def test_upgrade_keeps_every_record_findable_and_verifiable(old_database: Settings) -> None:
-    bootstrap.run_migrations(old_database, lambda cfg: command.upgrade(cfg, "0002_evidence_log"))
-    engine = create_engine(old_database.database_url)
+def test_upgrade_keeps_every_record_findable_and_verifiable(empty_database: Settings) -> None:
+    bootstrap.run_migrations(empty_database, lambda cfg: command.upgrade(cfg, "0002_evidence_log"))
+    engine = create_engine(empty_database.database_url)
     fill_old_log(engine, 300)  # one full tile, which 0005 gives its interior
     engine.dispose()
 
-    bootstrap.upgrade_database(old_database)
+    bootstrap.upgrade_database(empty_database)
 
     expected = [i for i in range(300) if i % 3 == 1]
-    assert timeline_seqs(old_database, "live_session", "s-1") == expected
-    assert timeline_seqs(old_database, "room", "r-0") == list(range(0, 300, 2))
-    ctx = bootstrap.build_context(old_database)
+    assert timeline_seqs(empty_database, "live_session", "s-1") == expected
+    assert timeline_seqs(empty_database, "room", "r-0") == list(range(0, 300, 2))
+    ctx = bootstrap.build_context(empty_database)
     signer = Signer(Ed25519PrivateKey.generate())
     try:
         with ctx.db.unit_of_work() as uow:  # appends after the upgrade open a new run
@@ -149,21 +122,23 @@ def test_upgrade_keeps_every_record_findable_and_verifiable(old_database: Settin
             assert full[merkle.FULL_TILE :] == merkle.tile_interior(full[: merkle.FULL_TILE])
     finally:
         ctx.db.dispose()
-    assert timeline_seqs(old_database, "live_session", "s-1") == [*expected, 301, 304]
-    db = bootstrap.build_database(old_database)
+    assert timeline_seqs(empty_database, "live_session", "s-1") == [*expected, 301, 304]
+    db = bootstrap.build_database(empty_database)
     with db.session() as session:
         report = verification.verify_log(session, {signer.key_id: signer.public_pem})
     db.dispose()
     assert (report.checked, report.heads_checked, report.problem) == (306, 1, None)
 
 
-def test_downgrade_puts_the_subject_columns_back(old_database: Settings) -> None:
-    bootstrap.run_migrations(old_database, lambda cfg: command.upgrade(cfg, "0002_evidence_log"))
-    engine = create_engine(old_database.database_url)
+def test_downgrade_puts_the_subject_columns_back(empty_database: Settings) -> None:
+    bootstrap.run_migrations(empty_database, lambda cfg: command.upgrade(cfg, "0002_evidence_log"))
+    engine = create_engine(empty_database.database_url)
     fill_old_log(engine, 10)
-    bootstrap.upgrade_database(old_database)
+    bootstrap.upgrade_database(empty_database)
 
-    bootstrap.run_migrations(old_database, lambda cfg: command.downgrade(cfg, "0002_evidence_log"))
+    bootstrap.run_migrations(
+        empty_database, lambda cfg: command.downgrade(cfg, "0002_evidence_log")
+    )
 
     with engine.connect() as conn:
         rows = conn.execute(

@@ -3,15 +3,10 @@ its product, without gifts or deals, and settles a return exactly as before."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -20,34 +15,11 @@ from liveguard.access import Principal
 from liveguard.aftersales import service as cases
 from liveguard.db.types import UTCDateTime
 from liveguard.order import Order, order_view
-from liveguard.settings import Settings, load_settings
-from tests.conftest import PG_ADMIN_URL, service_unavailable
+from liveguard.settings import Settings
 from tests.core.test_migrations import differences
 
 AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 TENANT = uuid.UUID("01a20000-0000-7000-8000-000000000001")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    """An empty database of each kind (migrated by the test to the revision before 0013)."""
-    if request.param == "sqlite":
-        yield load_settings(environment="test", data_dir=tmp_path)
-        return
-    name = f"lg_mig13_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        service_unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield load_settings(
-        environment="test",
-        data_dir=tmp_path,
-        db={"url": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"},
-    )
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 OLD_ORDERS = [  # external id, quantity, total, paid
@@ -129,14 +101,14 @@ def fill_old_orders(url: str) -> dict[str, uuid.UUID]:
     return ids
 
 
-def test_existing_orders_become_one_line_orders(old_database: Settings) -> None:
-    bootstrap.run_migrations(old_database, lambda cfg: command.upgrade(cfg, "0012_bus_nats"))
-    ids = fill_old_orders(old_database.database_url)
+def test_existing_orders_become_one_line_orders(empty_database: Settings) -> None:
+    bootstrap.run_migrations(empty_database, lambda cfg: command.upgrade(cfg, "0012_bus_nats"))
+    ids = fill_old_orders(empty_database.database_url)
 
-    bootstrap.upgrade_database(old_database)
+    bootstrap.upgrade_database(empty_database)
 
-    assert differences(old_database) == []
-    ctx = bootstrap.build_context(old_database)
+    assert differences(empty_database) == []
+    ctx = bootstrap.build_context(empty_database)
     system = Principal.system(ctx.policy)
     try:
         with ctx.db.session() as session:
@@ -161,13 +133,13 @@ def test_existing_orders_become_one_line_orders(old_database: Settings) -> None:
         ctx.db.dispose()
 
 
-def test_downgrade_and_upgrade_again_keep_the_orders(old_database: Settings) -> None:
-    bootstrap.run_migrations(old_database, lambda cfg: command.upgrade(cfg, "0012_bus_nats"))
-    ids = fill_old_orders(old_database.database_url)
-    bootstrap.upgrade_database(old_database)
-    bootstrap.run_migrations(old_database, lambda cfg: command.downgrade(cfg, "0012_bus_nats"))
-    bootstrap.upgrade_database(old_database)
-    ctx = bootstrap.build_context(old_database)
+def test_downgrade_and_upgrade_again_keep_the_orders(empty_database: Settings) -> None:
+    bootstrap.run_migrations(empty_database, lambda cfg: command.upgrade(cfg, "0012_bus_nats"))
+    ids = fill_old_orders(empty_database.database_url)
+    bootstrap.upgrade_database(empty_database)
+    bootstrap.run_migrations(empty_database, lambda cfg: command.downgrade(cfg, "0012_bus_nats"))
+    bootstrap.upgrade_database(empty_database)
+    ctx = bootstrap.build_context(empty_database)
     try:
         with ctx.db.session() as session:
             assert len(session.get_one(Order, ids["OLD-3"]).lines) == 1
