@@ -26,7 +26,7 @@ from liveguard.clock import CHINA_TZ
 from liveguard.db import UnitOfWork
 from liveguard.errors import InvalidInput, LiveguardError, NotFound, PermissionDenied
 from liveguard.evidence import media_of, media_response
-from liveguard.web.console import ConsoleText, console_router, render
+from liveguard.web.console import ConsoleText, console_router, render, run_form
 from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
 from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, PageParams, UowDep
 
@@ -220,7 +220,8 @@ def start_case(
         gifts_returned=not gifts_kept,
     )
     uploads = chosen(photo)
-    try:
+
+    def run() -> AftersalesCase:
         check_photos(uploads, photo_limit_of(ctx))
         case = service.request_case(
             uow.session,
@@ -231,30 +232,25 @@ def start_case(
             deadlines=deadlines_of(ctx),
         )
         attach_uploads(uow, ctx, ident, case, uploads)
-    except LiveguardError as exc:
-        if exc.status not in (409, 413, 422):
-            raise
-        uow.session.rollback()
-        kept = {
-            "order_id": order_id,
-            "description": description,
-            "quality_defect": quality_defect,
-            "not_as_shown": not_as_shown,
-            "tags_removed": tags_removed,
-            "gifts_kept": gifts_kept,
-        }
-        return _orders_page(
-            request,
-            ident,
-            uow,
-            ctx,
-            paging,
-            error=exc.message,
-            kept=kept,
-            status_code=exc.status,
-        )
-    uow.commit()
-    return RedirectResponse(f"/console/aftersales/cases/{case.id}", status_code=303)
+        return case
+
+    kept = {
+        "order_id": order_id,
+        "description": description,
+        "quality_defect": quality_defect,
+        "not_as_shown": not_as_shown,
+        "tags_removed": tags_removed,
+        "gifts_kept": gifts_kept,
+    }
+    return run_form(
+        uow,
+        run,
+        done=lambda case: RedirectResponse(f"/console/aftersales/cases/{case.id}", status_code=303),
+        refused=lambda exc: _orders_page(
+            request, ident, uow, ctx, paging, error=exc.message, kept=kept, status_code=exc.status
+        ),
+        refusals=(409, 413, 422),
+    )
 
 
 def may_add_photos(case: AftersalesCase, principal: Principal) -> bool:
@@ -323,21 +319,26 @@ def add_photos(
 ) -> Response:
     """Add photos to an open case (all or nothing; a refused photo shows the message)."""
     uploads = chosen(photo)
-    try:
+
+    def run() -> None:
         if not uploads:
             raise InvalidInput("请选择要上传的照片", code="aftersales.photo_required")
         check_photos(uploads, photo_limit_of(ctx))
         attach_uploads(uow, ctx, ident, case, uploads)
-    except LiveguardError as exc:
-        if exc.status not in (409, 413, 422):
-            raise
-        uow.session.rollback()
+
+    def refused(exc: LiveguardError) -> Response:
         fresh = service.get_case(uow.session, ident.principal, case.id)
         return _case_page(
             request, fresh, ident, uow, ctx, error=exc.message, status_code=exc.status
         )
-    uow.commit()
-    return RedirectResponse(f"/console/aftersales/cases/{case.id}", status_code=303)
+
+    return run_form(
+        uow,
+        run,
+        done=lambda _: RedirectResponse(f"/console/aftersales/cases/{case.id}", status_code=303),
+        refused=refused,
+        refusals=(409, 413, 422),
+    )
 
 
 @router.get("/aftersales/cases/{case_id}/photos/{sha256}")

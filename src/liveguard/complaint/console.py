@@ -36,7 +36,7 @@ from liveguard.complaint.deps import clocks_of, code_rules_of, code_sender_of
 from liveguard.complaint.models import Complaint, Report
 from liveguard.errors import InvalidInput, LiveguardError
 from liveguard.security import new_secret
-from liveguard.web.console import ConsoleText, console_router, render
+from liveguard.web.console import ConsoleText, console_router, render, run_form
 from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
 from liveguard.web.deps import ConsoleUserDep, CsrfFailed, CtxDep, PageDep, UowDep
 
@@ -268,21 +268,26 @@ def step(
     referral: Annotated[ConsoleText, Form(max_length=30)] = "",
 ) -> Response:
     """Take a step; a refused one shows the case again with the message."""
-    try:
+
+    def take_step() -> None:
         data = _step_input(action, note, evidence, responsibility, remedy, referral, "")
         flows.step(
             uow.session, ident.principal, c, data, clocks=clocks_of(ctx), now=ctx.clock.now()
         )
-    except LiveguardError as exc:
-        if exc.status not in (403, 409, 422):
-            raise
-        uow.session.rollback()
+
+    def refused(exc: LiveguardError) -> Response:
         fresh = service.get_complaint(uow.session, ident.principal, c.id)
         return _case_page(
             request, fresh, ident, uow.session, ctx, error=exc.message, status_code=exc.status
         )
-    uow.commit()
-    return RedirectResponse(f"/console/complaints/{c.id}", status_code=303)
+
+    return run_form(
+        uow,
+        take_step,
+        done=lambda _: RedirectResponse(f"/console/complaints/{c.id}", status_code=303),
+        refused=refused,
+        refusals=(403, 409, 422),
+    )
 
 
 @router.post("/complaints")
@@ -397,20 +402,20 @@ def portal_code(
 ) -> Response:
     """Send a one-time code to the phone."""
     _check_csrf(request, csrf_token)
-    try:
-        portal.send_code(
+    return run_form(
+        uow,
+        lambda: portal.send_code(
             uow.session,
             phone,
             cipher=ctx.cipher,
             sender=code_sender_of(ctx),
             code_rules=code_rules_of(ctx),
             now=ctx.clock.now(),
-        )
-    except LiveguardError as exc:
-        if exc.status not in (422, 429):
-            raise
-        uow.session.rollback()
-        return _portal_page(
+        ),
+        done=lambda _: RedirectResponse(
+            f"/console/complaint-portal?phone={phone}&sent=1", status_code=303
+        ),
+        refused=lambda exc: _portal_page(
             request,
             ctx,
             "complaint/portal_login.html",
@@ -418,9 +423,9 @@ def portal_code(
             sent=False,
             error=exc.message,
             status_code=exc.status,
-        )
-    uow.commit()
-    return RedirectResponse(f"/console/complaint-portal?phone={phone}&sent=1", status_code=303)
+        ),
+        refusals=(422, 429),
+    )
 
 
 @router.post("/complaint-portal/login")
@@ -432,43 +437,46 @@ def portal_login(
     code: Annotated[ConsoleText, Form(max_length=6)],
     csrf_token: CsrfField = "",
 ) -> Response:
-    """Check the code and open the portal (a failed attempt is counted)."""
+    """Check the code and open the portal (a failed attempt is counted: a wrong code commits)."""
     _check_csrf(request, csrf_token)
-    try:
-        verified = portal.check_code(
+
+    def again(error: str) -> Response:
+        return _portal_page(
+            request,
+            ctx,
+            "complaint/portal_login.html",
+            phone=phone,
+            sent=True,
+            error=error,
+            status_code=422,
+        )
+
+    def opened(verified: portal.Portal | None) -> Response:
+        if verified is None or verified.secret is None:
+            return again("验证码错误或已过期")
+        response = RedirectResponse("/console/complaint-portal", status_code=303)
+        response.set_cookie(
+            PORTAL_COOKIE,
+            verified.secret,
+            max_age=portal.SESSION_HOURS * 3600,
+            **_cookie_flags(ctx),
+        )
+        return response
+
+    return run_form(
+        uow,
+        lambda: portal.check_code(
             uow.session,
             phone,
             code,
             cipher=ctx.cipher,
             code_rules=code_rules_of(ctx),
             now=ctx.clock.now(),
-        )
-    except InvalidInput as exc:
-        return _portal_page(
-            request,
-            ctx,
-            "complaint/portal_login.html",
-            phone=phone,
-            sent=True,
-            error=exc.message,
-            status_code=422,
-        )
-    uow.commit()
-    if verified is None or verified.secret is None:
-        return _portal_page(
-            request,
-            ctx,
-            "complaint/portal_login.html",
-            phone=phone,
-            sent=True,
-            error="验证码错误或已过期",
-            status_code=422,
-        )
-    response = RedirectResponse("/console/complaint-portal", status_code=303)
-    response.set_cookie(
-        PORTAL_COOKIE, verified.secret, max_age=portal.SESSION_HOURS * 3600, **_cookie_flags(ctx)
+        ),
+        done=opened,
+        refused=lambda exc: again(exc.message),
+        refusals=(422,),
     )
-    return response
 
 
 def portal_complaint(
@@ -575,18 +583,14 @@ def _on_portal_case(
     """Run the consumer's use case on their complaint: commit and answer, or roll back and show
     the case page again with the refusal."""
     me, c = mine
-    try:
-        result = action()
-    except LiveguardError as exc:
-        if exc.status not in refusals:
-            raise
-        uow.session.rollback()
+
+    def refused(exc: LiveguardError) -> Response:
         fresh = portal.get_mine(uow.session, me, c.id)
         return _portal_case(
             request, ctx, uow.session, fresh, error=exc.message, status_code=exc.status
         )
-    uow.commit()
-    return answer(result)
+
+    return run_form(uow, action, done=answer, refused=refused, refusals=refusals)
 
 
 def _to_portal_case(c: Complaint, anchor: str = "") -> Response:
@@ -713,8 +717,9 @@ def portal_report(
     """File a report (举报) with the moment seen and a screenshot; refusals show the form again."""
     _check_csrf(request, csrf_token)
     me = _require_me(request, uow, ctx)
-    try:
-        reports.file_report(
+    return run_form(
+        uow,
+        lambda: reports.file_report(
             uow.session,
             me,
             reports.ReportIn(
@@ -728,16 +733,13 @@ def portal_report(
             ),
             cipher=ctx.cipher,
             now=ctx.clock.now(),
-        )
-    except LiveguardError as exc:
-        if exc.status not in (413, 422, 429):
-            raise
-        uow.session.rollback()
-        return _portal_reports_page(
+        ),
+        done=lambda _: RedirectResponse("/console/complaint-portal/reports", status_code=303),
+        refused=lambda exc: _portal_reports_page(
             request, uow, ctx, me, error=exc.message, status_code=exc.status
-        )
-    uow.commit()
-    return RedirectResponse("/console/complaint-portal/reports", status_code=303)
+        ),
+        refusals=(413, 422, 429),
+    )
 
 
 @router.get("/reports")
@@ -818,7 +820,8 @@ def report_decision(
     """Decide: substantiated or not, with the outcome the reporter sees (registry penalties and
     screening review follow from the decision event)."""
     found = reports.get_report(uow.session, ident.principal, report_id)
-    try:
+
+    def decide() -> None:
         if substantiated not in ("yes", "no"):
             raise InvalidInput("请选择举报是否属实", code="complaint.report_choice_required")
         reports.decide_report(
@@ -829,16 +832,20 @@ def report_decision(
             outcome=outcome,
             now=ctx.clock.now(),
         )
-    except LiveguardError as exc:
-        if exc.status not in (409, 422):
-            raise
-        uow.session.rollback()
+
+    def refused(exc: LiveguardError) -> Response:
         fresh = reports.get_report(uow.session, ident.principal, report_id)
         return _report_page(
             request, ident, uow.session, fresh, error=exc.message, status_code=exc.status
         )
-    uow.commit()
-    return RedirectResponse(f"/console/reports/{report_id}", status_code=303)
+
+    return run_form(
+        uow,
+        decide,
+        done=lambda _: RedirectResponse(f"/console/reports/{report_id}", status_code=303),
+        refused=refused,
+        refusals=(409, 422),
+    )
 
 
 # -------------------------------------------------- transparency (直播电商监督管理办法 第十八条)

@@ -9,9 +9,9 @@ pydantic's English.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
@@ -22,7 +22,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from starlette.responses import Response
 
 from liveguard.access import ORG_KINDS, ROLES
-from liveguard.errors import InvalidInput
+from liveguard.db import UnitOfWork
+from liveguard.errors import InvalidInput, LiveguardError
 from liveguard.web.context import AppContext, ConsoleIdentity
 from liveguard.web.deps import LANG_COOKIE
 from liveguard.web.i18n import LANGUAGES
@@ -38,6 +39,7 @@ COMMON_LABELS: Mapping[str, str] = {
     "csrf_token": "页面校验码",
 }
 LOCATIONS = frozenset({"query", "path", "body", "header", "cookie"})
+T = TypeVar("T")
 
 # pydantic error type → (Chinese message, the ``ctx`` key holding the limit it names)
 VALIDATION_MESSAGES: Mapping[str, tuple[str, str | None]] = {
@@ -193,3 +195,26 @@ def render_error(request: Request, *, status: int, code: str, title: str, detail
         title=title,
         detail=detail,
     )
+
+
+def run_form(
+    uow: UnitOfWork,
+    action: Callable[[], T],
+    *,
+    done: Callable[[T], Response],
+    refused: Callable[[LiveguardError], Response],
+    refusals: Collection[int],
+) -> Response:
+    """Run a form's use case: commit and answer with ``done(result)`` (mostly a 303 redirect), or,
+    when it raises a ``LiveguardError`` whose status is one of ``refusals``, roll back and answer
+    with ``refused(error)`` (the page again, with the message and what was typed in). Any other
+    error goes on to the error page."""
+    try:
+        result = action()
+    except LiveguardError as exc:
+        if exc.status not in refusals:
+            raise
+        uow.session.rollback()
+        return refused(exc)
+    uow.commit()
+    return done(result)

@@ -41,7 +41,7 @@ from liveguard.registry.console.views import party_view
 from liveguard.registry.deps import verifier_of
 from liveguard.registry.jobs import limits_of
 from liveguard.registry.models import Party
-from liveguard.web.console import ConsoleText, query_prefix, render
+from liveguard.web.console import ConsoleText, query_prefix, render, run_form
 from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep
 
 FormText = Annotated[ConsoleText, Form(max_length=2000)]
@@ -152,9 +152,10 @@ def create_person(
     phone: Annotated[ConsoleText, Form(max_length=20)] = "",
 ) -> Response:
     """Register a host, assistant host or CS staff member."""
-    try:
+
+    def run() -> Party:
         person = service.PersonInput(kind, name, id_number or None, phone or None)
-        party = service.create_person(
+        return service.create_person(
             uow.session,
             tenant_id=_uuid(org_id, "所属组织"),
             person=person,
@@ -162,13 +163,18 @@ def create_person(
             now=ctx.clock.now(),
             cipher=ctx.cipher,
         )
-    except LiveguardError as exc:
-        if exc.status not in (409, 422):
-            raise
-        uow.session.rollback()
-        return _parties(request, ident, uow, None, error=exc.message, status_code=exc.status)
-    uow.commit()
-    return RedirectResponse(f"/console/registry/parties/{party.id}", status_code=303)
+
+    return run_form(
+        uow,
+        run,
+        done=lambda party: RedirectResponse(
+            f"/console/registry/parties/{party.id}", status_code=303
+        ),
+        refused=lambda exc: _parties(
+            request, ident, uow, None, error=exc.message, status_code=exc.status
+        ),
+        refusals=(409, 422),
+    )
 
 
 def _uuid(value: str, label: str) -> uuid.UUID:
@@ -232,18 +238,20 @@ def act(
     action: Callable[[], object],
 ) -> Response:
     """Run a form's use case: commit and go back to the page, or show the page with the error."""
-    try:
-        action()
-    except LiveguardError as exc:
-        if exc.status not in (409, 413, 422):
-            raise
-        uow.session.rollback()
+
+    def refused(exc: LiveguardError) -> Response:
         fresh = service.get_party(uow.session, ident.principal, party.id)
         return party_page_response(
             request, ident, uow, ctx, fresh, error=exc.message, status_code=exc.status
         )
-    uow.commit()
-    return RedirectResponse(f"/console/registry/parties/{party.id}", status_code=303)
+
+    return run_form(
+        uow,
+        action,
+        done=lambda _: RedirectResponse(f"/console/registry/parties/{party.id}", status_code=303),
+        refused=refused,
+        refusals=(409, 413, 422),
+    )
 
 
 @router.post("/registry/parties/{party_id}/disclosure")
