@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveguard import audit, evidence, registry
+from liveguard import audit, registry
 from liveguard.access import Principal
 from liveguard.bus import emit
 from liveguard.complaint import events
@@ -26,6 +26,7 @@ from liveguard.complaint.portal import Portal
 from liveguard.complaint.service import PHONE_CONTEXT
 from liveguard.db.query import paginate
 from liveguard.errors import Conflict, InvalidInput, NotFound, RateLimited
+from liveguard.evidence import sniff_content_type
 from liveguard.security import PiiCipher
 
 TARGETS = {"room": "直播间", "host": "主播", "product": "商品", "comment": "评论"}
@@ -242,7 +243,7 @@ SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
 
 def screenshot_type(head: bytes) -> str:
     """The screenshot's type from its first bytes (PNG, JPEG or WebP), else InvalidInput."""
-    kind = evidence.sniff_content_type(head, allowed=SCREENSHOT_TYPES)
+    kind = sniff_content_type(head, allowed=SCREENSHOT_TYPES)
     if kind is None:
         raise InvalidInput("截图只接受 PNG、JPEG 或 WebP 图片", code="complaint.screenshot_type")
     return kind

@@ -62,12 +62,12 @@ RECORDED: dict[str, Recorded] = {
     "aftersales.case_refused": Recorded("return"),
     "aftersales.photo_added": Recorded("return"),
     "aftersales.refund_recorded": Recorded("refund"),
+    "aftersales.violation_flagged": Recorded("return"),
     # Screening: every message screened and every finding (room, session, host, offsets).
     "screening.speech_screened": Recorded("live_speech"),
     "screening.comments_screened": Recorded("live_comment"),
     "screening.findings_recorded": Recorded("finding"),
     "screening.finding_reviewed": Recorded("finding"),
-    "aftersales.violation_flagged": Recorded("return"),
     # Complaints (subject "complaint" from the events' complaint_id): every step is kept.
     "complaint.filed": Recorded("complaint"),
     "complaint.stepped": Recorded("complaint_action"),
