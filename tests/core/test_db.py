@@ -12,6 +12,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from liveguard.db import new_id
+from liveguard.db import types as db_types
 from liveguard.db.outbox import ProcessedEvent
 from liveguard.db.query import paginate
 from liveguard.db.types import UTCDateTime
@@ -263,12 +264,20 @@ def test_new_id_is_a_version_7_rfc_9562_uuid() -> None:
         assert value.variant == uuid.RFC_4122
 
 
+@pytest.fixture
+def id_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No id made yet in this process (the tests set the clock back)."""
+    monkeypatch.setattr(db_types, "_last_id", (0, 0))
+
+
+@pytest.mark.usefixtures("id_clock")
 def test_new_id_embeds_the_millisecond_timestamp(monkeypatch: pytest.MonkeyPatch) -> None:
     ms = 1_795_000_000_123
     monkeypatch.setattr(time, "time_ns", lambda: ms * 1_000_000 + 999_999)
     assert new_id().int >> 80 == ms
 
 
+@pytest.mark.usefixtures("id_clock")
 def test_new_ids_sort_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
     instants = iter(range(1_795_000_000_000, 1_795_000_000_000 + 500))
     monkeypatch.setattr(time, "time_ns", lambda: next(instants) * 1_000_000)
@@ -277,6 +286,24 @@ def test_new_ids_sort_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [str(i) for i in ids] == sorted(str(i) for i in ids)
 
 
+@pytest.mark.usefixtures("id_clock")
 def test_new_ids_are_unique_within_one_millisecond(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "time_ns", lambda: 1_795_000_000_000_000_000)
     assert len({new_id() for _ in range(10_000)}) == 10_000
+
+
+@pytest.mark.usefixtures("id_clock")
+def test_ids_of_one_instant_keep_their_creation_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    ms = 1_795_000_000_000
+    monkeypatch.setattr(time, "time_ns", lambda: ms * 1_000_000)
+    ids = [new_id() for _ in range(10_000)]  # more than the 12-bit counter holds: it borrows
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    assert ids[0].int >> 80 == ms
+    assert (ids[-1].int >> 80) - ms < 10  # borrowed a few milliseconds at most
+
+
+def test_ids_do_not_go_back_when_the_clock_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = new_id()
+    monkeypatch.setattr(time, "time_ns", lambda: 1_000 * 1_000_000)  # 1970
+    assert new_id() > first
