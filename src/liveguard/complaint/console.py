@@ -4,7 +4,6 @@ one-time code) to file, follow status and deadlines, answer, ask the platform, a
 
 from __future__ import annotations
 
-import hmac
 import io
 import uuid
 from collections.abc import Callable, Collection
@@ -38,7 +37,14 @@ from liveguard.errors import InvalidInput, LiveguardError
 from liveguard.security import new_secret
 from liveguard.web.console import ConsoleText, console_router, render, run_form
 from liveguard.web.context import AppContext, ConsoleIdentity, NavItem, Tile
-from liveguard.web.deps import ConsoleUserDep, CsrfFailed, CtxDep, PageDep, UowDep
+from liveguard.web.deps import (
+    ConsoleUserDep,
+    CtxDep,
+    PageDep,
+    UowDep,
+    check_double_submit,
+    cookie_flags,
+)
 
 router = console_router(
     labels={
@@ -332,23 +338,13 @@ def cs_entry(
 # ------------------------------------------------------------------------ the consumer portal
 
 
-def _cookie_flags(ctx: AppContext) -> dict[str, Any]:
-    return {"httponly": True, "samesite": "lax", "secure": ctx.settings.security.cookie_secure}
-
-
 def _portal_page(
     request: Request, ctx: AppContext, name: str, *, status_code: int = 200, **context: Any
 ) -> Response:
     token = request.cookies.get(PORTAL_CSRF) or new_secret(24)
     response = render(request, name, csrf_token=token, status_code=status_code, **LABELS, **context)
-    response.set_cookie(PORTAL_CSRF, token, max_age=7200, **_cookie_flags(ctx))
+    response.set_cookie(PORTAL_CSRF, token, max_age=7200, **cookie_flags(ctx))
     return response
-
-
-def _check_csrf(request: Request, sent: str) -> None:
-    cookie = request.cookies.get(PORTAL_CSRF, "")
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
-        raise CsrfFailed()
 
 
 def _me(request: Request, uow: UowDep, ctx: AppContext) -> portal.Portal | None:
@@ -401,7 +397,7 @@ def portal_code(
     csrf_token: CsrfField = "",
 ) -> Response:
     """Send a one-time code to the phone."""
-    _check_csrf(request, csrf_token)
+    check_double_submit(request, PORTAL_CSRF, csrf_token)
     return run_form(
         uow,
         lambda: portal.send_code(
@@ -438,7 +434,7 @@ def portal_login(
     csrf_token: CsrfField = "",
 ) -> Response:
     """Check the code and open the portal (a failed attempt is counted: a wrong code commits)."""
-    _check_csrf(request, csrf_token)
+    check_double_submit(request, PORTAL_CSRF, csrf_token)
 
     def again(error: str) -> Response:
         return _portal_page(
@@ -459,7 +455,7 @@ def portal_login(
             PORTAL_COOKIE,
             verified.secret,
             max_age=portal.SESSION_HOURS * 3600,
-            **_cookie_flags(ctx),
+            **cookie_flags(ctx),
         )
         return response
 
@@ -515,7 +511,7 @@ def portal_file(
     csrf_token: CsrfField = "",
 ) -> Response:
     """File a complaint as the verified consumer (a double submission files once)."""
-    _check_csrf(request, csrf_token)
+    check_double_submit(request, PORTAL_CSRF, csrf_token)
     me = _require_me(request, uow, ctx)
     c, _ = flows.file(
         uow.session,
@@ -615,7 +611,7 @@ def portal_step(
     csrf_token: CsrfField = "",
 ) -> Response:
     """The consumer's step: reply, ask the platform to step in, close, re-open, rate."""
-    _check_csrf(request, csrf_token)
+    check_double_submit(request, PORTAL_CSRF, csrf_token)
     me, c = mine
 
     def take_step() -> None:
@@ -715,7 +711,7 @@ def portal_report(
     csrf_token: CsrfField = "",
 ) -> Response:
     """File a report (举报) with the moment seen and a screenshot; refusals show the form again."""
-    _check_csrf(request, csrf_token)
+    check_double_submit(request, PORTAL_CSRF, csrf_token)
     me = _require_me(request, uow, ctx)
     return run_form(
         uow,
@@ -856,7 +852,7 @@ def portal_disclosure(
     request: Request, mine: MineDep, uow: UowDep, ctx: CtxDep, csrf_token: CsrfField = ""
 ) -> Response:
     """Ask for the seller's and host's identity and the transaction records."""
-    _check_csrf(request, csrf_token)
+    check_double_submit(request, PORTAL_CSRF, csrf_token)
     me, c = mine
     return _on_portal_case(
         request,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from typing import Annotated
 
@@ -28,11 +27,12 @@ from liveguard.web.deps import (
     PRE_CSRF_COOKIE,
     SESSION_COOKIE,
     ConsoleUserDep,
-    CsrfFailed,
     CtxDep,
     PageDep,
     UowDep,
+    check_double_submit,
     client_ip,
+    cookie_flags,
 )
 from liveguard.web.i18n import LANGUAGES
 
@@ -54,10 +54,6 @@ router = console_router(
 )
 
 
-def _cookie_flags(ctx: CtxDep) -> dict[str, object]:
-    return {"httponly": True, "samesite": "lax", "secure": ctx.settings.security.cookie_secure}
-
-
 @router.get("/login")
 def login_page(
     request: Request,
@@ -67,7 +63,7 @@ def login_page(
     """The log-in form (with a double-submit CSRF token, as there is no session yet)."""
     token = request.cookies.get(PRE_CSRF_COOKIE) or new_secret(24)
     response = render(request, "identity/login.html", csrf_token=token, next=safe_next(next))
-    response.set_cookie(PRE_CSRF_COOKIE, token, max_age=3600, **_cookie_flags(ctx))  # type: ignore[arg-type]
+    response.set_cookie(PRE_CSRF_COOKIE, token, max_age=3600, **cookie_flags(ctx))
     return response
 
 
@@ -82,9 +78,7 @@ def login(
     next: Annotated[ConsoleText, Form(max_length=500)] = "/console",
 ) -> Response:
     """Check the password, open a session, and go to the page asked for."""
-    cookie = request.cookies.get(PRE_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, csrf_token):
-        raise CsrfFailed()
+    check_double_submit(request, PRE_CSRF_COOKIE, csrf_token)
     ip = client_ip(request, ctx.settings)
     now = ctx.clock.now()
     try:
@@ -103,7 +97,7 @@ def login(
             request,
             "identity/login.html",
             status_code=exc.status,
-            csrf_token=cookie,
+            csrf_token=csrf_token,
             next=safe_next(next),
             error=exc.message,
             email=email,
@@ -122,7 +116,7 @@ def login(
         SESSION_COOKIE,
         secret,
         max_age=ctx.settings.security.session_hours * 3600,
-        **_cookie_flags(ctx),  # type: ignore[arg-type]
+        **cookie_flags(ctx),
     )
     response.delete_cookie(PRE_CSRF_COOKIE)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal, TypedDict
 
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, AwareDatetime
@@ -138,6 +138,28 @@ async def console_user(
 
 
 ConsoleUserDep = Annotated[ConsoleIdentity, Depends(console_user)]
+
+
+def check_double_submit(request: Request, cookie: str, sent: str) -> None:
+    """The CSRF check of a form on a page without a log-in session (log-in, the consumer portal):
+    the token in the form must equal the one the page set in the ``cookie`` (double submit)."""
+    expected = request.cookies.get(cookie, "")
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise CsrfFailed()
+
+
+class CookieFlags(TypedDict):
+    """``Response.set_cookie`` flags of a session or CSRF cookie."""
+
+    httponly: bool
+    samesite: Literal["lax"]
+    secure: bool
+
+
+def cookie_flags(ctx: AppContext) -> CookieFlags:
+    """Session and CSRF cookies: hidden from scripts, not sent on cross-site posts, and HTTPS-only
+    when the settings say so."""
+    return {"httponly": True, "samesite": "lax", "secure": ctx.settings.security.cookie_secure}
 
 
 def _as_utc(value: datetime) -> datetime:
