@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from liveguard.db import new_id
+from liveguard.db import bulk, new_id
 from liveguard.db import types as db_types
 from liveguard.db.outbox import ProcessedEvent
 from liveguard.db.query import paginate
@@ -307,3 +308,63 @@ def test_ids_do_not_go_back_when_the_clock_does(monkeypatch: pytest.MonkeyPatch)
     first = new_id()
     monkeypatch.setattr(time, "time_ns", lambda: 1_000 * 1_000_000)  # 1970
     assert new_id() > first
+
+
+# ----------------------------------------------------------------------------- bulk inserts
+
+EVENTS = ProcessedEvent.__table__
+
+
+def test_insert_rows_puts_a_batch_in_one_statement(ctx: AppContext) -> None:
+    local = datetime(2026, 11, 24, 10, 0, tzinfo=CST)
+    rows = [{"handler": f"b{i}", "event_id": new_id(), "processed_at": local} for i in range(300)]
+    with ctx.db.unit_of_work() as uow:
+        assert bulk.insert_rows(uow.session, EVENTS, rows) == 300
+        assert bulk.insert_rows(uow.session, EVENTS, []) == 0
+        uow.commit()
+    with ctx.db.session() as session:
+        stored = session.get(ProcessedEvent, ("b7", rows[7]["event_id"]))
+        assert stored is not None
+        assert stored.processed_at == local  # an aware datetime, as UTC
+        assert stored.processed_at.tzinfo is not None
+
+
+@pytest.fixture
+def keyed(ctx: AppContext) -> Iterator[Table]:
+    """A table with a natural key and a fresh id per row (like screening's messages)."""
+    table = Table(
+        "test_bulk_keyed",
+        MetaData(),
+        Column("id", Uuid, primary_key=True),
+        Column("key", String(20), unique=True),
+        Column("at", UTCDateTime),
+    )
+    table.create(ctx.db.engine)
+    yield table
+    table.drop(ctx.db.engine)
+
+
+def test_insert_missing_skips_taken_keys_and_says_which_went_in(
+    ctx: AppContext, keyed: Table
+) -> None:
+    def row(key: str, at: datetime = NOW) -> dict[str, object]:
+        return {"id": new_id(), "key": key, "at": at}
+
+    with ctx.db.unit_of_work() as uow:
+        bulk.insert_rows(uow.session, keyed, [row("taken")])
+        uow.commit()
+    fresh = [row("a"), row("b"), row("c")]
+    again = row("taken", NOW + timedelta(hours=1))  # its key is taken: skipped
+    with ctx.db.unit_of_work() as uow:
+        went = bulk.insert_missing(
+            uow.session, keyed, [fresh[0], again, *fresh[1:]], unique=["key"], own=keyed.c.id
+        )
+        assert went == {r["id"] for r in fresh}
+        resent = [{**r, "id": new_id()} for r in fresh]  # the same messages sent again
+        assert (
+            bulk.insert_missing(uow.session, keyed, resent, unique=["key"], own=keyed.c.id) == set()
+        )
+        uow.commit()
+    with ctx.db.session() as session:
+        assert session.execute(select(keyed.c.at).where(keyed.c.key == "taken")).scalar() == NOW
+        assert session.scalar(select(func.count()).select_from(keyed)) == 4

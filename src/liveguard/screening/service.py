@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from liveguard import audit, plan, registry
 from liveguard.access import Principal, scoped
 from liveguard.bus import emit
 from liveguard.db import new_id
-from liveguard.db.unique import insert_missing
+from liveguard.db.bulk import insert_missing, insert_rows
 from liveguard.errors import Conflict, InvalidInput, NotFound
 from liveguard.screening import actions as policy
 from liveguard.screening.engine import Engine
@@ -203,7 +203,7 @@ def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) ->
     host, sheet = _on_stage(session, event.live_session_id)
     batch = _Batch(event, host, version, engine, policy_table(session), now, sheet)
     screened = [_screen_one(session, batch, m) for m in event.messages]
-    # Rows are plain dicts and go in by Core: building ORM objects cost more than screening.
+    # Rows are plain dicts, a batch a statement (db.bulk): ORM objects cost more than screening.
     new = insert_missing(
         session,
         MESSAGES,
@@ -213,8 +213,7 @@ def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) ->
     )
     stored = [(m, rows) for m, rows in screened if m["id"] in new]
     findings = [f for _, rows in stored for f in rows]
-    if findings:
-        session.execute(insert(FINDINGS), findings)
+    insert_rows(session, FINDINGS, findings)
     if stored:
         _act_on_batch(session, batch, stored, findings)
     return len(stored)
@@ -330,8 +329,7 @@ def _act_on_batch(
         if policy.cut_recommended(after - severe_now, after):
             text = ALERT_TEXT["recommend_cut"].format(count=after)
             alerts.append(_alert(batch, "recommend_cut", text, None))
-    if alerts:
-        session.execute(insert(cast("Table", Alert.__table__)), alerts)
+    insert_rows(session, cast("Table", Alert.__table__), alerts)
     _record(session, batch, stored, findings)
 
 
