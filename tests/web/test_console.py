@@ -102,6 +102,27 @@ def test_pager_on_organisations_and_audit(client: TestClient, world: World) -> N
     ]
 
 
+def test_pager_on_the_complaint_queue(client: TestClient, world: World) -> None:
+    """The pager adds its own ``?``: a page that passed one too linked to ``??page=2``."""
+    log_in(client, world.staff_a.email)
+    for title in ("电话投诉：物流太慢", "电话投诉：少发赠品"):
+        queue = client.get("/console/complaints")
+        filed = client.post(
+            "/console/complaints",
+            data={
+                "csrf_token": csrf_of(queue.text),
+                "merchant_id": str(world.merchant_a),
+                "category": "delivery",
+                "title": title,
+            },
+        )
+        assert filed.status_code == 200
+    first = client.get("/console/complaints?status=filed&per_page=1")
+    assert NEXT_LINK.findall(first.text) == ["?status=filed&amp;page=2&amp;per_page=1"]
+    unfiltered = client.get("/console/complaints?per_page=1")
+    assert NEXT_LINK.findall(unfiltered.text) == ["?page=2&amp;per_page=1"]
+
+
 def test_query_prefix_encodes_values() -> None:
     assert query_prefix(q="a&b c/中", kind=None, empty="") == "q=a%26b+c%2F%E4%B8%AD&"
     assert query_prefix(q=None) == ""

@@ -83,7 +83,6 @@ def queue(
         rows=items,
         total=total,
         paging=paging,
-        query_prefix="?",
         china_tz=CHINA_TZ,
         status_names=STATUS_NAMES,
     )
@@ -114,7 +113,6 @@ def _orders_page(
         rows=items,
         total=total,
         paging=paging,
-        query_prefix="?",
         china_tz=CHINA_TZ,
         status_names=STATUS_NAMES,
         error=error,

@@ -170,7 +170,7 @@ def report_queue(
         total=total,
         paging=paging,
         open_only=open_only,
-        query_prefix="?" if open_only else "?show=all&",
+        query_prefix="" if open_only else "show=all&",
         **LABELS,
         **REPORT_LABELS,
     )

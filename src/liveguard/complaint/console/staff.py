@@ -26,7 +26,7 @@ from liveguard.complaint.deps import clocks_of
 from liveguard.complaint.models import Complaint
 from liveguard.errors import LiveguardError
 from liveguard.security import new_secret
-from liveguard.web.console import ConsoleText, render, run_form
+from liveguard.web.console import ConsoleText, query_prefix, render, run_form
 from liveguard.web.context import AppContext, ConsoleIdentity
 from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep
 
@@ -68,7 +68,7 @@ def queue(
         rows=items,
         total=total,
         paging=paging,
-        query_prefix=f"?status={status}&" if statuses else "?",
+        query_prefix=query_prefix(status=status if statuses else None),
         may_file=may_file,
         merchants=dashboard.merchants(uow.session, ident.principal) if may_file else [],
         request_id=new_secret(12),
