@@ -404,3 +404,11 @@ def test_a_segment_naming_its_product_is_checked_against_that_product(
     send(ctx, system, rooms.room_a, body, live_session_id=rooms.session_a)
     rows = {m.message_id: [f.category for f in found] for m, found in stored(ctx, rooms.room_a)}
     assert rows == {"n1": ["price_mismatch"], "n2": [], "n3": []}
+
+
+def test_a_message_id_with_control_characters_is_refused() -> None:
+    """PostgreSQL cannot store NUL: such a batch would fail in the handler on every delivery."""
+    body = ndjson({"message_id": "a\u0000b", "source": "comment", "text": "hi"})
+    messages, problems = parse_batch(body, datetime.now(UTC))
+    assert messages == []
+    assert [p.code for p in problems] == ["screening.invalid_id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from liveguard.screening.engine import Engine
@@ -45,6 +46,14 @@ def _encodable(value: str) -> bool:
     return True
 
 
+def _controls(value: str, allowed: Collection[str]) -> bool:
+    """Whether ``value`` holds control characters other than ``allowed`` (or lone surrogates:
+    a database cannot store either)."""
+    return not _encodable(value) or any(
+        unicodedata.category(c) == "Cc" and c not in allowed for c in value
+    )
+
+
 def _text(doc: dict[str, Any]) -> str:
     """The message text, checked against the contract's limits."""
     text = doc.get("text")
@@ -58,7 +67,7 @@ def _text(doc: dict[str, Any]) -> str:
         raise LineError("screening.empty_text", "text 为空")
     if not _encodable(text):
         raise LineError("screening.invalid_text", "text 含有无效的 Unicode 代理字符")
-    if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in text):
+    if _controls(text, ALLOWED_CONTROLS):
         raise LineError("screening.control_characters", "text 含有控制字符")
     return text
 
@@ -69,8 +78,8 @@ def parse(doc: object) -> tuple[str, str, str, str | None]:
         raise LineError("screening.not_an_object", "每行应为一个 JSON 对象")
     line_id = doc.get("id")
     try:
-        if not isinstance(line_id, str) or not line_id or not _encodable(line_id):
-            raise LineError("screening.invalid_id", "id 应为非空字符串")
+        if not isinstance(line_id, str) or not line_id or _controls(line_id, ""):
+            raise LineError("screening.invalid_id", "id 应为非空、不含控制字符的字符串")
         text = _text(doc)
         source = doc.get("source")
         if source not in SOURCES:
