@@ -5,6 +5,7 @@ becomes a registry violation and a screening review event."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -74,6 +75,9 @@ def test_reporter_files_and_platform_triages_in_the_console(
         shot = rows[0].evidence[0]
         assert shot.startswith("media:")
         assert media_of(ctx).exists(shot.removeprefix("media:"))
+        kept = media_of(ctx).retained_until(shot.removeprefix("media:"))
+        assert kept is not None  # evidence: kept three years (直播营销服务规范 7.2.9)
+        assert kept >= ctx.clock.now() + timedelta(days=3 * 365)
         assert rows[0].seen_at is not None
         assert rows[0].seen_at.strftime("%M") == "30"  # 09:30 Beijing (stored as UTC or local)
         first.party_id = party_id

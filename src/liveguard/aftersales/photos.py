@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Generator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from liveguard.errors import InvalidInput
-from liveguard.evidence import SNIFF_BYTES, MediaRef, MediaStore, sniff_content_type
+from liveguard.evidence import (
+    SNIFF_BYTES,
+    MediaRef,
+    MediaStore,
+    media_retain_until,
+    sniff_content_type,
+)
 
 PHOTO_TYPES = ("image/png", "image/jpeg", "image/webp")
-RETENTION = timedelta(days=3 * 366)
 
 
 class PhotoTooLarge(InvalidInput):
@@ -48,7 +53,7 @@ def store_photo(media: MediaStore, stream: BinaryIO, *, max_bytes: int, now: dat
     """Check and store a photo (seekable stream); returns its media reference."""
     content_type = check_photo(stream, max_bytes=max_bytes)
     return media.put(
-        stream, content_type=content_type, max_bytes=max_bytes, retain_until=now + RETENTION
+        stream, content_type=content_type, max_bytes=max_bytes, retain_until=media_retain_until(now)
     )
 
 

@@ -10,9 +10,11 @@ The reporter follows the outcome on the portal.
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,7 +28,7 @@ from liveguard.complaint.portal import Portal
 from liveguard.complaint.service import PHONE_CONTEXT
 from liveguard.db.query import paginate
 from liveguard.errors import Conflict, InvalidInput, NotFound, RateLimited
-from liveguard.evidence import sniff_content_type
+from liveguard.evidence import SNIFF_BYTES, MediaStore, media_retain_until, sniff_content_type
 from liveguard.security import PiiCipher
 
 TARGETS = {"room": "直播间", "host": "主播", "product": "商品", "comment": "评论"}
@@ -241,9 +243,20 @@ SCREENSHOT_TYPES = ("image/png", "image/jpeg", "image/webp")
 SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024
 
 
-def screenshot_type(head: bytes) -> str:
-    """The screenshot's type from its first bytes (PNG, JPEG or WebP), else InvalidInput."""
-    kind = sniff_content_type(head, allowed=SCREENSHOT_TYPES)
+def store_screenshot(media: MediaStore, stream: BinaryIO, *, now: datetime) -> str:
+    """Check and store a report's screenshot (a seekable stream): PNG, JPEG or WebP by its first
+    bytes, at most 5 MB, kept at least three years like all evidence; its ``media:<sha256>``."""
+    stream.seek(0)
+    kind = sniff_content_type(stream.read(SNIFF_BYTES), allowed=SCREENSHOT_TYPES)
     if kind is None:
         raise InvalidInput("截图只接受 PNG、JPEG 或 WebP 图片", code="complaint.screenshot_type")
-    return kind
+    if stream.seek(0, io.SEEK_END) > SCREENSHOT_MAX_BYTES:
+        raise InvalidInput("截图不能超过 5 MB", code="complaint.screenshot_too_large")
+    stream.seek(0)
+    ref = media.put(
+        stream,
+        content_type=kind,
+        max_bytes=SCREENSHOT_MAX_BYTES,
+        retain_until=media_retain_until(now),
+    )
+    return f"media:{ref.sha256}"

@@ -11,6 +11,7 @@ from liveguard.evidence.heads import Signer
 from liveguard.evidence.media import SNIFF_BYTES, MediaRef, MediaStore, sniff_content_type
 from liveguard.evidence.package import build_package
 from liveguard.evidence.permissions import GRANTS
+from liveguard.evidence.rules import media_retain_until
 from liveguard.evidence.service import RECORDED, Recorded
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "build_package",
     "media_of",
     "media_response",
+    "media_retain_until",
     "signer_of",
     "sniff_content_type",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import tempfile
 import uuid
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -151,7 +150,7 @@ async def upload_media(
             spool,  # type: ignore[arg-type]
             content_type=x_content_type or "application/octet-stream",
             max_bytes=limit,
-            retain_until=ctx.clock.now() + timedelta(days=365 * rules.MIN_RETENTION_YEARS + 1),
+            retain_until=rules.media_retain_until(ctx.clock.now()),
             expected_sha256=x_content_sha256.lower() if x_content_sha256 else None,
         )
     return MediaRead(sha256=ref.sha256, size=ref.size, content_type=ref.content_type)

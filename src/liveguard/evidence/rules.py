@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -24,6 +24,13 @@ MAX_ENTRY_BYTES = 256 * 1024
 MIN_RETENTION_YEARS = 3  # 直播营销服务规范 7.2.9; Order 117 Art. 16
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before any live commerce; far-off years are typos
 LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def media_retain_until(stored_at: datetime) -> datetime:
+    """Until when a stored file (photo, scan, screenshot, upload) is kept: at least three years
+    (直播营销服务规范 7.2.9; Order 117 Art. 16), counted in leap years to be sure."""
+    return stored_at + timedelta(days=366 * MIN_RETENTION_YEARS)
+
 
 KINDS = frozenset(
     {

@@ -4,14 +4,19 @@ the evidence media store for at least three years (《网络交易监督管理�
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from liveguard.errors import InvalidInput
-from liveguard.evidence import SNIFF_BYTES, MediaRef, MediaStore, sniff_content_type
+from liveguard.evidence import (
+    SNIFF_BYTES,
+    MediaRef,
+    MediaStore,
+    media_retain_until,
+    sniff_content_type,
+)
 
 SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg")
-RETENTION = timedelta(days=3 * 366)
 
 
 class ScanTooLarge(InvalidInput):
@@ -43,5 +48,5 @@ def store_scan(media: MediaStore, stream: BinaryIO, *, max_bytes: int, now: date
         raise too_large(max_bytes)
     stream.seek(0)
     return media.put(
-        stream, content_type=content_type, max_bytes=max_bytes, retain_until=now + RETENTION
+        stream, content_type=content_type, max_bytes=max_bytes, retain_until=media_retain_until(now)
     )

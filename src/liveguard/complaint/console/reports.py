@@ -3,7 +3,6 @@ platform's triage queue and decision page."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -57,17 +56,7 @@ def _store_screenshot(ctx: AppContext, upload: UploadFile | None) -> list[str]:
     """The screenshot stored in the evidence media store, as its ``media:<sha256>`` reference."""
     if upload is None or not (upload.filename or (upload.size or 0) > 0):
         return []
-    stream = upload.file
-    stream.seek(0)
-    content_type = reports.screenshot_type(stream.read(16))
-    stream.seek(0, io.SEEK_END)
-    if stream.tell() > reports.SCREENSHOT_MAX_BYTES:
-        raise InvalidInput("截图不能超过 5 MB", code="complaint.screenshot_too_large")
-    stream.seek(0)
-    ref = evidence.media_of(ctx).put(
-        stream, content_type=content_type, max_bytes=reports.SCREENSHOT_MAX_BYTES
-    )
-    return [f"media:{ref.sha256}"]
+    return [reports.store_screenshot(evidence.media_of(ctx), upload.file, now=ctx.clock.now())]
 
 
 def _portal_reports_page(
