@@ -25,7 +25,7 @@ from liveguard.errors import InvalidInput, LiveguardError, NotFound
 from liveguard.plan import gate, plans, presenting, rules, service
 from liveguard.plan import live as live_mod
 from liveguard.plan.models import LiveSession
-from liveguard.web.console import ConsoleText, console_router, render
+from liveguard.web.console import ConsoleText, console_router, render, run_form
 from liveguard.web.context import NavItem, Tile
 from liveguard.web.deps import ConsoleUserDep, CtxDep, PageDep, UowDep
 
@@ -215,7 +215,8 @@ def create_session(
     ai_label: Short = "",
 ) -> Response:
     """Schedule a draft session."""
-    try:
+
+    def run() -> LiveSession:
         data = service.SessionInput(
             _uuid(room_id, "直播间"),
             title,
@@ -226,20 +227,23 @@ def create_session(
             ai_host,
             ai_label or None,
         )
-        live = service.create_session(
+        return service.create_session(
             uow.session,
             tenant_id=_uuid(org_id, "商家"),
             data=data,
             by=ident.principal,
             now=ctx.clock.now(),
         )
-    except LiveguardError as exc:
-        if exc.status not in (409, 422):
-            raise
-        uow.session.rollback()
-        return _list_page(request, ident, uow, paging, error=exc.message, status_code=exc.status)
-    uow.commit()
-    return RedirectResponse(f"/console/plan/sessions/{live.id}", status_code=303)
+
+    return run_form(
+        uow,
+        run,
+        done=lambda live: RedirectResponse(f"/console/plan/sessions/{live.id}", status_code=303),
+        refused=lambda exc: _list_page(
+            request, ident, uow, paging, error=exc.message, status_code=exc.status
+        ),
+        refusals=(409, 422),
+    )
 
 
 # ----------------------------------------------------------------------------- a session
@@ -332,16 +336,20 @@ def _act(
     Done, it redirects to the session's page (``then``: one of its sub-pages, e.g. ``/live``).
     """
     session_id = live.id
-    try:
-        action(uow.session, live, ctx.clock.now())
-    except LiveguardError as exc:
-        if exc.status not in (409, 422):
-            raise
-        uow.session.rollback()
-        live = service.get_session(uow.session, ident.principal, session_id)
-        return page(request, ident, uow, ctx, live, error=exc.message, status_code=exc.status)
-    uow.commit()
-    return RedirectResponse(f"/console/plan/sessions/{session_id}{then}", status_code=303)
+
+    def refused(exc: LiveguardError) -> Response:
+        fresh = service.get_session(uow.session, ident.principal, session_id)
+        return page(request, ident, uow, ctx, fresh, error=exc.message, status_code=exc.status)
+
+    return run_form(
+        uow,
+        lambda: action(uow.session, live, ctx.clock.now()),
+        done=lambda _: RedirectResponse(
+            f"/console/plan/sessions/{session_id}{then}", status_code=303
+        ),
+        refused=refused,
+        refusals=(409, 422),
+    )
 
 
 @router.post("/plan/sessions/{session_id}/products")
