@@ -135,16 +135,13 @@ def file_complaint(
 ) -> ComplaintRead:
     """File a complaint on a consumer's behalf; the same request id returns the first one."""
     channel = "api" if principal.kind == "token" else "cs_agent"
-    complaint, created = flows.file(
+    complaint, created = flows.file_from(
+        ctx,
         uow.session,
         _intake(body, idempotency_key),
         channel=channel,
         by_label=principal.label,
         actor=principal,
-        cipher=ctx.cipher,
-        clocks=clocks_of(ctx),
-        threshold=ctx.settings.complaint.emergency_threshold,
-        now=ctx.clock.now(),
     )
     uow.commit()
     if not created:
@@ -361,10 +358,10 @@ def portal_file(
     uow: UowDep,
     ctx: CtxDep,
     response: Response,
-    clocks: ClocksDep,
 ) -> ComplaintRead:
     """File a complaint as the verified consumer (idempotent by client request id)."""
-    complaint, created = flows.file(
+    complaint, created = flows.file_from(
+        ctx,
         uow.session,
         service.Intake(
             merchant_id=body.merchant_id,
@@ -380,10 +377,6 @@ def portal_file(
         channel="portal",
         by_label=portal.label_of(me),
         actor=None,
-        cipher=ctx.cipher,
-        clocks=clocks,
-        threshold=ctx.settings.complaint.emergency_threshold,
-        now=ctx.clock.now(),
     )
     uow.commit()
     if not created:

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 
 from liveguard.access import Principal
 from liveguard.complaint import emergency, service
+from liveguard.complaint.deps import clocks_of
 from liveguard.complaint.models import Complaint
 from liveguard.complaint.portal import Portal, consumer_act
 from liveguard.security import PiiCipher
+from liveguard.web.context import AppContext
 
 
 def file(
@@ -40,6 +42,29 @@ def file(
         emergency.after_filing(session, complaint, threshold=threshold, now=now)
         session.flush()
     return complaint, created
+
+
+def file_from(
+    ctx: AppContext,
+    session: Session,
+    intake: service.Intake,
+    *,
+    channel: str,
+    by_label: str,
+    actor: Principal | None,
+) -> tuple[Complaint, bool]:
+    """:func:`file` with the running application's cipher, clocks, emergency threshold and time."""
+    return file(
+        session,
+        intake,
+        channel=channel,
+        by_label=by_label,
+        actor=actor,
+        cipher=ctx.cipher,
+        clocks=clocks_of(ctx),
+        threshold=ctx.settings.complaint.emergency_threshold,
+        now=ctx.clock.now(),
+    )
 
 
 def step(

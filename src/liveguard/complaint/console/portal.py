@@ -205,7 +205,8 @@ def portal_file(
     """File a complaint as the verified consumer (a double submission files once)."""
     check_double_submit(request, PORTAL_CSRF, csrf_token)
     me = require_me(request, uow, ctx)
-    c, _ = flows.file(
+    c, _ = flows.file_from(
+        ctx,
         uow.session,
         service.Intake(
             merchant_id=merchant_id,
@@ -221,10 +222,6 @@ def portal_file(
         channel="portal",
         by_label=portal.label_of(me),
         actor=None,
-        cipher=ctx.cipher,
-        clocks=clocks_of(ctx),
-        threshold=ctx.settings.complaint.emergency_threshold,
-        now=ctx.clock.now(),
     )
     uow.commit()
     return RedirectResponse(f"/console/complaint-portal/complaints/{c.id}", status_code=303)

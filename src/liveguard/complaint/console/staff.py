@@ -180,7 +180,8 @@ def cs_entry(
     request_id: Annotated[ConsoleText, Form(max_length=80)] = "",
 ) -> Response:
     """CS agent entry: file a complaint taken by phone or chat (idempotent by the form's id)."""
-    c, _ = flows.file(
+    c, _ = flows.file_from(
+        ctx,
         uow.session,
         service.Intake(
             merchant_id=merchant_id,
@@ -195,10 +196,6 @@ def cs_entry(
         channel="cs_agent",
         by_label=ident.principal.label,
         actor=ident.principal,
-        cipher=ctx.cipher,
-        clocks=clocks_of(ctx),
-        threshold=ctx.settings.complaint.emergency_threshold,
-        now=ctx.clock.now(),
     )
     uow.commit()
     return RedirectResponse(f"/console/complaints/{c.id}", status_code=303)
