@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from liveguard.complaint import rules
@@ -39,3 +41,23 @@ def test_a_step_opens_an_emergency_when_declared_or_a_serious_case_escalates() -
     assert rules.step_emergency(Action.INTERVENE, serious=True) == "serious_escalated"
     assert rules.step_emergency(Action.INTERVENE, serious=False) is None
     assert rules.step_emergency(Action.ACCEPT, serious=True) is None
+
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+def test_a_phone_may_send_five_reports_an_hour() -> None:
+    assert rules.report_count_since(NOW) == NOW - timedelta(hours=1)
+    assert not rules.too_many_reports(4)
+    assert rules.too_many_reports(5)
+
+
+def test_reports_about_one_target_and_category_group_within_a_day() -> None:
+    assert rules.report_group_since(NOW) == NOW - timedelta(days=1)
+
+
+def test_a_substantiated_report_about_a_registry_party_is_a_violation_unless_other() -> None:
+    assert rules.report_is_violation(substantiated=True, about_party=True, category="insult")
+    assert not rules.report_is_violation(substantiated=True, about_party=True, category="other")
+    assert not rules.report_is_violation(substantiated=False, about_party=True, category="insult")
+    assert not rules.report_is_violation(substantiated=True, about_party=False, category="insult")

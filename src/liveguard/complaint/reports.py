@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from liveguard import audit, registry
 from liveguard.access import Principal
 from liveguard.bus import emit
-from liveguard.complaint import events
+from liveguard.complaint import events, rules
 from liveguard.complaint.models import Report
 from liveguard.complaint.portal import Portal
 from liveguard.complaint.service import PHONE_CONTEXT
@@ -44,8 +44,6 @@ CATEGORIES = {
     "forced_purchase": "强制消费",
     "other": "其他",
 }
-PER_PHONE_PER_HOUR = 5
-GROUP_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -79,9 +77,12 @@ def file_report(
     recent = session.scalar(
         select(func.count())
         .select_from(Report)
-        .where(Report.phone_index == me.phone_index, Report.received_at > now - timedelta(hours=1))
+        .where(
+            Report.phone_index == me.phone_index,
+            Report.received_at > rules.report_count_since(now),
+        )
     )
-    if (recent or 0) >= PER_PHONE_PER_HOUR:
+    if rules.too_many_reports(recent or 0):
         raise RateLimited("举报过于频繁，请稍后再试", code="complaint.too_many_reports")
     first = session.scalars(
         select(Report)
@@ -89,7 +90,7 @@ def file_report(
             Report.target_type == data.target_type,
             Report.target_ref == data.target_ref.strip(),
             Report.category == data.category,
-            Report.received_at > now - GROUP_WINDOW,
+            Report.received_at > rules.report_group_since(now),
         )
         .order_by(Report.received_at)
         .limit(1)
@@ -188,7 +189,10 @@ def decide_report(
         ),
     )
     party = session.get(registry.Party, report.party_id) if report.party_id else None
-    if substantiated and party is not None and report.category != "other":
+    if rules.report_is_violation(
+        substantiated=substantiated, about_party=party is not None, category=report.category
+    ):
+        assert party is not None  # the rule holds only about a party (for mypy)
         emit(
             session,
             registry.ViolationReported(

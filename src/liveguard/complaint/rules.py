@@ -1,11 +1,12 @@
 """Pure complaint rules: categories, which are serious, phone numbers, near-duplicate text, what
-an overdue step escalates to, and when the emergency mechanism opens."""
+an overdue step escalates to, when the emergency mechanism opens, and how user reports are limited,
+grouped and turned into violations."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from liveguard.complaint import workflow as wf
 from liveguard.complaint.sla import StepName
@@ -122,3 +123,32 @@ def step_emergency(action: wf.Action, serious: bool) -> str | None:
     if serious and action in (wf.Action.ESCALATE_LIVE, wf.Action.INTERVENE):
         return "serious_escalated"
     return None
+
+
+# ---------------------------------------------- user reports (举报)
+# 直播营销服务规范 6.3.1 and 7.2.5 ask for a report channel handled promptly; the rate limit, the
+# grouping window and which substantiated reports count as violations are LiveGuard's reading.
+
+REPORTS_PER_PHONE_PER_HOUR = 5
+REPORT_GROUP_WINDOW = timedelta(days=1)  # same target, same category: one group within a day
+
+
+def report_count_since(now: datetime) -> datetime:
+    """The start of the hour whose reports from one phone count against the limit."""
+    return now - timedelta(hours=1)
+
+
+def too_many_reports(recent: int) -> bool:
+    """A phone that sent ``REPORTS_PER_PHONE_PER_HOUR`` reports within the hour must wait."""
+    return recent >= REPORTS_PER_PHONE_PER_HOUR
+
+
+def report_group_since(now: datetime) -> datetime:
+    """The earliest report a new one about the same target and category is grouped with."""
+    return now - REPORT_GROUP_WINDOW
+
+
+def report_is_violation(*, substantiated: bool, about_party: bool, category: str) -> bool:
+    """A substantiated report about a registry party is a violation (its category is the
+    registry's violation code), unless its category is 'other' (no code to score)."""
+    return substantiated and about_party and category != "other"
