@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -412,3 +412,47 @@ def test_a_message_id_with_control_characters_is_refused() -> None:
     messages, problems = parse_batch(body, datetime.now(UTC))
     assert messages == []
     assert [p.code for p in problems] == ["screening.invalid_id"]
+
+
+def test_the_product_being_presented_is_the_one_speech_is_checked_against(
+    ctx: AppContext, rooms: Rooms, system: Principal
+) -> None:
+    """The live side's "now presenting" marks say which product a segment speaks about."""
+    first = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    with ctx.db.unit_of_work() as uow:
+        live = uow.session.get(plan.LiveSession, rooms.session_a)
+        assert live is not None
+        [down_coat] = plan.products_of(uow.session, live)
+        scarf = plan.add_product(
+            uow.session,
+            live,
+            coat(name="羊绒围巾", live_price=Decimal("199.00")),
+            by=system,
+            now=ctx.clock.now(),
+        )
+        live.status = "live"  # test set-up: going live through the gate is plan's (tests/plan)
+        plan.mark_presenting(uow.session, live, scarf, by=system, now=first)
+        plan.mark_presenting(
+            uow.session, live, down_coat, by=system, now=first + timedelta(minutes=10)
+        )
+        uow.commit()
+
+    def at(minutes: int) -> str:
+        return (first + timedelta(minutes=minutes)).isoformat()
+
+    body = ndjson(
+        {"message_id": "m0", "source": "speech", "text": "只要 99 元", "at": at(-5)},  # before
+        {"message_id": "m1", "source": "speech", "text": "只要 99 元", "at": at(5)},  # scarf
+        {"message_id": "m2", "source": "speech", "text": "只要 199 元", "at": at(6)},  # scarf
+        {"message_id": "m3", "source": "speech", "text": "只要 199 元", "at": at(15)},  # coat
+        {"message_id": "m4", "source": "speech", "text": "只要 399 元", "at": at(16)},  # coat
+    )
+    send(ctx, system, rooms.room_a, body, live_session_id=rooms.session_a)
+    rows = {m.message_id: [f.category for f in found] for m, found in stored(ctx, rooms.room_a)}
+    assert rows == {
+        "m0": [],  # nothing presented yet, and the session has two products
+        "m1": ["price_mismatch"],
+        "m2": [],
+        "m3": ["price_mismatch"],
+        "m4": [],
+    }

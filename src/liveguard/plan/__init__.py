@@ -11,7 +11,12 @@ from liveguard.plan.gate import check_gate, override_staffing, transition
 from liveguard.plan.models import LiveSession, Product, ServicePlan
 from liveguard.plan.permissions import GRANTS
 from liveguard.plan.plans import PlanInput, file_plan, recommend_for, review_plan
-from liveguard.plan.presenting import fact_sheet, mark_presenting, presentation_moments
+from liveguard.plan.presenting import (
+    fact_sheet,
+    mark_presenting,
+    presentation_moments,
+    presented_products,
+)
 from liveguard.plan.rules import CATEGORIES, EXCLUSIONS, GateCondition, ProductFacts
 from liveguard.plan.service import (
     Readiness,
@@ -48,6 +53,7 @@ __all__ = [
     "mark_presenting",
     "override_staffing",
     "presentation_moments",
+    "presented_products",
     "product_facts",
     "products_of",
     "recommend",

@@ -77,6 +77,16 @@ def moments_of(session: Session, live: LiveSession) -> list[tuple[PresentationMo
     return [(m, name) for m, name in session.execute(stmt)]
 
 
+def presented_products(session: Session, live_session_id: uuid.UUID) -> list[tuple[datetime, str]]:
+    """The session's presentation marks, oldest first: when, and which product (its id)."""
+    stmt = (
+        select(PresentationMoment.presented_at, PresentationMoment.product_id)
+        .where(PresentationMoment.session_id == live_session_id)
+        .order_by(PresentationMoment.presented_at, PresentationMoment.id)
+    )
+    return [(at, str(product)) for at, product in session.execute(stmt)]
+
+
 def _session_for(
     session: Session, who: Principal | uuid.UUID | None, live_session_id: uuid.UUID | str
 ) -> LiveSession | None:

@@ -4,6 +4,7 @@ read a room's stream, counters and alerts, and keep the action policy table."""
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -160,30 +161,35 @@ class _Batch:
     engine: Engine
     table: dict[policy.PolicyKey, tuple[str, ...]]
     now: datetime
-    sheet: FactSheet | None = None
+    sheet: FactSheet | None = None  # the session's only product
+    marks: list[tuple[datetime, str]] = field(default_factory=list)  # when which was presented
     named: dict[str, FactSheet | None] = field(default_factory=dict)  # by product id
 
 
 def _on_stage(
     session: Session, live_session_id: uuid.UUID | None
-) -> tuple[uuid.UUID | None, FactSheet | None]:
-    """The session's host, and the fact sheet of its product when it has exactly one."""
+) -> tuple[uuid.UUID | None, FactSheet | None, list[tuple[datetime, str]]]:
+    """The session's host, the fact sheet of its product when it has exactly one, and the live
+    side's "now presenting" marks."""
     live = session.get(plan.LiveSession, live_session_id) if live_session_id else None
     if live is None:
-        return None, None
+        return None, None, []
     host = uuid.UUID(str(live.host_ids[0])) if live.host_ids else None
     products = plan.products_of(session, live)
     only = _sheet(plan.product_facts(products[0])) if len(products) == 1 else None
-    return host, only
+    return host, only, plan.presented_products(session, live.id)
 
 
 def _sheet(facts: plan.ProductFacts) -> FactSheet:
     return FactSheet(facts.category, facts.live_price, tuple(facts.claims))
 
 
-def _sheet_for(session: Session, batch: _Batch, raw: dict[str, Any]) -> FactSheet | None:
-    """The fact sheet a message speaks about: the product it names, else the only one."""
-    named = raw.get("product_id")
+def _sheet_for(
+    session: Session, batch: _Batch, raw: dict[str, Any], at: datetime
+) -> FactSheet | None:
+    """The fact sheet a message speaks about: the product it names, else the one being presented
+    at its time (the last mark before it), else the session's only product."""
+    named = raw.get("product_id") or _presented(batch.marks, at)
     if not named or batch.event.live_session_id is None:
         return batch.sheet
     key = str(named)
@@ -195,13 +201,19 @@ def _sheet_for(session: Session, batch: _Batch, raw: dict[str, Any]) -> FactShee
     return batch.named[key]
 
 
+def _presented(marks: list[tuple[datetime, str]], at: datetime) -> str | None:
+    """The product presented at ``at``: the last mark at or before it (marks oldest first)."""
+    index = bisect_right(marks, at, key=lambda mark: mark[0])
+    return marks[index - 1][1] if index else None
+
+
 def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) -> int:
     """Screen a received batch: store messages and findings once, act, and record evidence;
     how many messages were new (one already stored under its tenant and id is skipped)."""
     assert event.tenant_id is not None
     version, engine = ENGINES.engine(session, now=now)
-    host, sheet = _on_stage(session, event.live_session_id)
-    batch = _Batch(event, host, version, engine, policy_table(session), now, sheet)
+    host, sheet, marks = _on_stage(session, event.live_session_id)
+    batch = _Batch(event, host, version, engine, policy_table(session), now, sheet, marks)
     screened = [_screen_one(session, batch, m) for m in event.messages]
     # Rows are plain dicts, a batch a statement (db.bulk): ORM objects cost more than screening.
     new = insert_missing(
@@ -226,7 +238,8 @@ Row = dict[str, Any]  # a message or finding row as inserted (column name → va
 
 def _screen_one(session: Session, batch: _Batch, raw: dict[str, Any]) -> tuple[Row, list[Row]]:
     source, text = str(raw["source"]), str(raw["text"])
-    sheet = _sheet_for(session, batch, raw)
+    at = datetime.fromisoformat(str(raw["at"]))
+    sheet = _sheet_for(session, batch, raw, at)
     product = raw.get("product_category") or (sheet.product_category if sheet else None)
     found = batch.engine.screen(text, source, product)
     if sheet is not None and source == "speech":
@@ -243,7 +256,7 @@ def _screen_one(session: Session, batch: _Batch, raw: dict[str, Any]) -> tuple[R
         "text": text,
         "author": raw.get("author"),
         "offset_ms": raw.get("offset_ms"),
-        "at": datetime.fromisoformat(str(raw["at"])),
+        "at": at,
         "visibility": "shown",
         "lexicon_version": batch.version,
         "finding_count": len(found),
