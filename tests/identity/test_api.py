@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from liveguard.audit import AuditEvent
 from liveguard.clock import FixedClock
-from liveguard.identity import ApiToken, User
+from liveguard.identity import ApiToken, Membership, User
 from liveguard.identity.auth import parse_token
 from liveguard.web.context import AppContext
 from tests.conftest import PASSWORD, World, new_uuid
@@ -557,6 +557,19 @@ def test_revoking_a_membership_revokes_that_roles_tokens(
         row = uow.session.get(ApiToken, token_id(world.staff_a.token))
         assert row is not None
         assert row.revoked_at == ctx.clock.now()
+
+
+def test_a_token_whose_role_is_gone_answers_401_even_when_not_revoked(
+    client: TestClient, world: World, ctx: AppContext
+) -> None:
+    """Defence in depth: the membership is checked on every call, not only revoked with it."""
+    assert client.get("/api/v1/me", headers=world.staff_a.headers).status_code == 200
+    with ctx.db.unit_of_work() as uow:
+        uow.session.execute(delete(Membership).where(Membership.user_id == world.staff_a.user_id))
+        uow.commit()
+    assert_problem(
+        client.get("/api/v1/me", headers=world.staff_a.headers), 401, "auth.invalid_token"
+    )
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from liveguard.errors import (
     PermissionDenied,
 )
 from liveguard.identity import rules
-from liveguard.identity.models import ApiToken, LoginSession, Organisation, User
+from liveguard.identity.models import ApiToken, LoginSession, Membership, Organisation, User
 from liveguard.security import PasswordHasher, hash_secret, new_secret
 from liveguard.settings import SecuritySettings
 from liveguard.web.context import ConsoleIdentity
@@ -277,10 +277,21 @@ class IdentityAuthenticator:
             return None
         if row.revoked_at is not None or row.expires_at <= now:
             return None
-        user = session.get(User, row.user_id)
-        if user is None or not user.is_active or row.organisation.status != "active":
+        if row.organisation.status != "active":
             return None
-        if not any(m.org_id == row.org_id and m.role == row.role for m in user.memberships):
+        # One query, not the user with all memberships loaded (every API call passes here):
+        # the user is active and still holds the token's role in the token's organisation.
+        email = session.scalar(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                User.id == row.user_id,
+                User.is_active.is_(True),
+                Membership.org_id == row.org_id,
+                Membership.role == row.role,
+            )
+        )
+        if email is None:
             return None
         if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH_EVERY:
             row.last_used_at = now
@@ -288,9 +299,9 @@ class IdentityAuthenticator:
         grant = Grant(role=row.role, org_id=row.org_id, org_kind=row.organisation.kind)
         return Principal(
             kind="token",
-            label=f"{user.email} (token {row.name})",
+            label=f"{email} (token {row.name})",
             policy=self.policy,
-            user_id=user.id,
+            user_id=row.user_id,
             grants=(grant,),
             scopes=frozenset(row.scopes),
             token_id=row.id,
