@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from liveguard import plan
 from liveguard.access import Principal
@@ -372,19 +373,27 @@ def test_too_deeply_nested_json_is_a_line_error_not_a_crash() -> None:
     assert [(p.line, p.code) for p in problems] == [(1, "screening.invalid_json")]
 
 
+def with_a_scarf(
+    ctx: AppContext, session: Session, rooms: Rooms, system: Principal
+) -> tuple[plan.LiveSession, plan.Product]:
+    """Session A with a second product (a scarf at 199 yuan beside the coat at 399)."""
+    live = session.get(plan.LiveSession, rooms.session_a)
+    assert live is not None
+    scarf = plan.add_product(
+        session,
+        live,
+        coat(name="羊绒围巾", live_price=Decimal("199.00")),
+        by=system,
+        now=ctx.clock.now(),
+    )
+    return live, scarf
+
+
 def test_a_segment_naming_its_product_is_checked_against_that_product(
     ctx: AppContext, rooms: Rooms, system: Principal
 ) -> None:
     with ctx.db.unit_of_work() as uow:  # a second product: no product is "the only one" now
-        live = uow.session.get(plan.LiveSession, rooms.session_a)
-        assert live is not None
-        scarf = plan.add_product(
-            uow.session,
-            live,
-            coat(name="羊绒围巾", live_price=Decimal("199.00")),
-            by=system,
-            now=ctx.clock.now(),
-        )
+        _, scarf = with_a_scarf(ctx, uow.session, rooms, system)
         uow.commit()
     body = ndjson(
         {
@@ -420,16 +429,8 @@ def test_the_product_being_presented_is_the_one_speech_is_checked_against(
     """The live side's "now presenting" marks say which product a segment speaks about."""
     first = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     with ctx.db.unit_of_work() as uow:
-        live = uow.session.get(plan.LiveSession, rooms.session_a)
-        assert live is not None
-        [down_coat] = plan.products_of(uow.session, live)
-        scarf = plan.add_product(
-            uow.session,
-            live,
-            coat(name="羊绒围巾", live_price=Decimal("199.00")),
-            by=system,
-            now=ctx.clock.now(),
-        )
+        live, scarf = with_a_scarf(ctx, uow.session, rooms, system)
+        [down_coat, _] = plan.products_of(uow.session, live)
         live.status = "live"  # test set-up: going live through the gate is plan's (tests/plan)
         plan.mark_presenting(uow.session, live, scarf, by=system, now=first)
         plan.mark_presenting(
