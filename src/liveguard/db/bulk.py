@@ -14,6 +14,7 @@ fit their columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 import orjson
@@ -27,7 +28,11 @@ from sqlalchemy.sql.dml import Insert
 Row = dict[str, Any]
 
 
-def _statement(postgres: bool, table: Table, keys: Sequence[str], skip: Sequence[str]) -> Insert:
+@lru_cache(maxsize=64)
+def _statement(
+    postgres: bool, table: Table, keys: tuple[str, ...], skip: tuple[str, ...]
+) -> Insert:
+    """The statement for rows with ``keys`` (built once: building it cost ~100 µs a batch)."""
     if postgres:
         rows = func.jsonb_to_recordset(sql_cast(bindparam("rows", type_=Text), JSONB))
         derived = rows.table_valued(*(column(k, table.c[k].type) for k in keys))
@@ -50,7 +55,7 @@ def insert_rows(
     if not rows:
         return 0
     postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = _statement(postgres, table, list(rows[0]), skip_taken)
+    stmt = _statement(postgres, table, tuple(rows[0]), tuple(skip_taken))
     params: Any = {"rows": orjson.dumps(list(rows)).decode()} if postgres else list(rows)
     return cast("CursorResult[Any]", session.execute(stmt, params)).rowcount
 
