@@ -47,11 +47,14 @@ def _encodable(value: str) -> bool:
 
 
 def _controls(value: str, allowed: Collection[str]) -> bool:
-    """Whether ``value`` holds control characters other than ``allowed`` (or lone surrogates:
-    a database cannot store either)."""
-    return not _encodable(value) or any(
-        unicodedata.category(c) == "Cc" and c not in allowed for c in value
-    )
+    """Whether ``value`` holds control characters other than ``allowed`` (a database cannot
+    store NUL)."""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
+
+
+def _printable_id(value: str) -> bool:
+    """A non-empty id that a database can store (valid Unicode, no control characters)."""
+    return bool(value) and _encodable(value) and not _controls(value, "")
 
 
 def _text(doc: dict[str, Any]) -> str:
@@ -78,7 +81,7 @@ def parse(doc: object) -> tuple[str, str, str, str | None]:
         raise LineError("screening.not_an_object", "每行应为一个 JSON 对象")
     line_id = doc.get("id")
     try:
-        if not isinstance(line_id, str) or not line_id or _controls(line_id, ""):
+        if not isinstance(line_id, str) or not _printable_id(line_id):
             raise LineError("screening.invalid_id", "id 应为非空、不含控制字符的字符串")
         text = _text(doc)
         source = doc.get("source")
