@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from liveguard.db import bulk, new_id
 from liveguard.db import types as db_types
-from liveguard.db.outbox import ProcessedEvent
+from liveguard.db.outbox import OutboxMessage, ProcessedEvent
 from liveguard.db.query import paginate
 from liveguard.db.types import UTCDateTime
 from liveguard.identity import Membership
@@ -310,6 +311,51 @@ def test_ids_do_not_go_back_when_the_clock_does(monkeypatch: pytest.MonkeyPatch)
     assert new_id() > first
 
 
+RAND_B = (1 << 62) - 1
+
+
+def test_the_random_bits_read_ahead_are_each_used_once() -> None:
+    random_parts = [new_id().int & RAND_B for _ in range(2_000)]  # five read-aheads
+    assert len(set(random_parts)) == len(random_parts)
+
+
+def test_a_forked_child_does_not_reuse_its_parents_random_bits() -> None:
+    new_id()  # the read-ahead now holds bytes for the next ids
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its next id's random part, to the parent
+        os.close(read)
+        os.write(write, (new_id().int & RAND_B).to_bytes(8, "big"))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        theirs = int.from_bytes(pipe.read(), "big")
+    os.waitpid(child, 0)
+    assert new_id().int & RAND_B != theirs
+
+
+# ----------------------------------------------------------------------------- JSON columns
+
+
+def test_json_columns_keep_what_orjson_and_the_fallback_write(ctx: AppContext) -> None:
+    payload = {"文本": "主播好\u200b", "big": 2**70, "nested": [1, 2.5, None, True], 7: "key"}
+    with ctx.db.unit_of_work() as uow:
+        uow.session.add(
+            OutboxMessage(
+                event_id=new_id(), kind="t.json", payload=payload, occurred_at=NOW, available_at=NOW
+            )
+        )
+        uow.commit()
+    with ctx.db.session() as session:
+        stored = session.scalars(select(OutboxMessage.payload)).one()
+    assert stored == {**{k: v for k, v in payload.items() if k != 7}, "7": "key"}
+
+
+def test_json_dumps_uses_the_standard_library_where_orjson_refuses() -> None:
+    assert db_types.json_dumps({"a": [1, "中"]}) == '{"a":[1,"中"]}'  # orjson
+    assert db_types.json_dumps({"a": 2**70}) == '{"a": 1180591620717411303424}'  # json
+
+
 # ----------------------------------------------------------------------------- bulk inserts
 
 EVENTS = ProcessedEvent.__table__
@@ -368,3 +414,4 @@ def test_insert_missing_skips_taken_keys_and_says_which_went_in(
     with ctx.db.session() as session:
         assert session.execute(select(keyed.c.at).where(keyed.c.key == "taken")).scalar() == NOW
         assert session.scalar(select(func.count()).select_from(keyed)) == 4
+
