@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from liveguard import bootstrap
 from liveguard.audit.models import AuditEvent
-from liveguard.bus import Event, HandlerRegistry, emit, event_type
+from liveguard.bus import Event, HandlerRegistry, emit, emit_all, event_type
 from liveguard.bus.base import Subscription
 from liveguard.bus.memory import run_once
 from liveguard.clock import FixedClock
@@ -150,6 +150,26 @@ def test_an_event_is_delivered_after_commit(ctx: AppContext) -> None:
     assert row.attempts == 0
     assert row.payload["name"] == "one"
     assert ctx.bus.lag_seconds() == 0.0
+
+
+def test_events_emitted_together_are_delivered_in_order_after_earlier_ones(
+    ctx: AppContext,
+) -> None:
+    handler = Recorder()
+    ctx.bus.registry.subscribe(ThingHappened.kind, "test.recorder", handler)
+    now = ctx.clock.now()
+    with ctx.db.unit_of_work() as uow:
+        emit(uow.session, ThingHappened(occurred_at=now, name="first"))
+        emit_all(uow.session, [ThingHappened(occurred_at=now, name=f"b{i}") for i in range(3)])
+        emit_all(uow.session, [])
+        with pytest.raises(TypeError, match="no kind"):
+            emit_all(uow.session, [Event(occurred_at=now)])
+        uow.commit()
+    names = ["first", "b0", "b1", "b2"]
+    assert [e.name for e in handler.calls if isinstance(e, ThingHappened)] == names
+    rows = outbox(ctx)
+    assert [r.payload["name"] for r in rows] == names
+    assert all(r.dispatched_at == now and r.attempts == 0 for r in rows)
 
 
 def test_every_handler_of_the_kind_runs_and_others_do_not(ctx: AppContext) -> None:

@@ -415,3 +415,24 @@ def test_insert_missing_skips_taken_keys_and_says_which_went_in(
         assert session.execute(select(keyed.c.at).where(keyed.c.key == "taken")).scalar() == NOW
         assert session.scalar(select(func.count()).select_from(keyed)) == 4
 
+
+def test_values_every_row_shares_go_in_once_and_land_in_every_row(
+    ctx: AppContext, keyed: Table
+) -> None:
+    later = datetime(2026, 11, 24, 18, 0, tzinfo=CST)
+    rows = [{"id": new_id(), "key": f"s{i}"} for i in range(3)]
+    with ctx.db.unit_of_work() as uow:
+        went = bulk.insert_missing(
+            uow.session, keyed, rows, shared={"at": later}, unique=["key"], own=keyed.c.id
+        )
+        assert went == {r["id"] for r in rows}
+        assert (
+            bulk.insert_rows(
+                uow.session, keyed, [{"id": new_id(), "key": "n"}], shared={"at": None}
+            )
+            == 1
+        )
+        uow.commit()
+    with ctx.db.session() as session:
+        stored = dict(session.execute(select(keyed.c.key, keyed.c.at)).all())
+    assert stored == {"s0": later, "s1": later, "s2": later, "n": None}

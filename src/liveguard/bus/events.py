@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from liveguard.db.outbox import OutboxMessage
@@ -55,16 +57,31 @@ def event_type(kind: str) -> type[Event] | None:
 
 def emit(session: Session, event: Event) -> None:
     """Record ``event`` in the outbox of the session's transaction (delivered after commit)."""
+    session.add(OutboxMessage(**_outbox_row(event)))
+
+
+def emit_all(session: Session, events: Sequence[Event]) -> None:
+    """Record ``events`` in the outbox in one statement, in order, after any emitted before
+    (a batch handler's evidence records: an ORM object each cost more than the statement)."""
+    if events:
+        session.flush()  # events emitted earlier in this transaction keep their place in order
+        # A plain multi-row INSERT: through db.bulk the server would parse each ~40 KB payload
+        # twice (the rows' json, then the jsonb column).
+        session.execute(insert(OUTBOX), [_outbox_row(event) for event in events])
+
+
+OUTBOX = cast("Table", OutboxMessage.__table__)
+
+
+def _outbox_row(event: Event) -> dict[str, Any]:
     if not event.kind:
         raise TypeError(f"{type(event).__name__} has no kind")
-    session.add(
-        OutboxMessage(
-            event_id=event.event_id,
-            kind=event.kind,
-            tenant_id=event.tenant_id,
-            payload=event.model_dump(mode="json"),
-            occurred_at=event.occurred_at,
-            available_at=event.occurred_at,
-            attempts=0,
-        )
-    )
+    return {
+        "event_id": event.event_id,
+        "kind": event.kind,
+        "tenant_id": event.tenant_id,
+        "payload": event.model_dump(mode="json"),
+        "occurred_at": event.occurred_at,
+        "available_at": event.occurred_at,
+        "attempts": 0,
+    }

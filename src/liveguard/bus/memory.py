@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from liveguard.bus.base import HandlerRegistry, Subscription
 from liveguard.bus.events import Event, event_type
 from liveguard.clock import Clock
+from liveguard.db.bulk import insert_rows
 from liveguard.db.engine import Database
 from liveguard.db.outbox import OutboxMessage, ProcessedEvent
 
@@ -36,15 +38,22 @@ def decode(message: OutboxMessage) -> Event:
     return cls.model_validate(message.payload)
 
 
+PROCESSED = cast("Table", ProcessedEvent.__table__)
+
+
 def run_once(db: Database, sub: Subscription, event: Event, clock: Clock) -> None:
-    """Run one handler for one event exactly once (skips if it already ran)."""
+    """Run one handler for one event exactly once (skips if it already ran).
+
+    The ProcessedEvent row goes in first, skipped if its key is taken: a pair whose row is
+    committed is not run again, and a second delivery running at the same time waits on the
+    first's uncommitted row, then skips (or runs, if the first rolled back). One statement, not a
+    lookup and a later insert.
+    """
     with db.unit_of_work() as uow:
-        if uow.session.get(ProcessedEvent, (sub.name, event.event_id)) is not None:
+        marker = {"handler": sub.name, "event_id": event.event_id, "processed_at": clock.now()}
+        if not insert_rows(uow.session, PROCESSED, [marker], skip_taken=("handler", "event_id")):
             return
         sub.handler(uow.session, event)
-        uow.session.add(
-            ProcessedEvent(handler=sub.name, event_id=event.event_id, processed_at=clock.now())
-        )
         uow.session.commit()  # not uow.commit(): delivery must not re-kick the bus
 
 

@@ -105,7 +105,10 @@ class LiveRoom(TimestampedMixin, Base):
     """A live room on a platform, run for a merchant (the disclosure page is one hop from it)."""
 
     __tablename__ = "registry_live_room"
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        UniqueConstraint("id", "tenant_id"),  # the key screening's messages refer to
+    )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK), index=True)
     party_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(PARTY_FK), index=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from liveguard import audit, plan, registry
 from liveguard.access import Principal, scoped
-from liveguard.bus import emit
+from liveguard.bus import Event, emit, emit_all
 from liveguard.db import new_id
 from liveguard.db.bulk import insert_missing, insert_rows
 from liveguard.errors import Conflict, InvalidInput, NotFound
@@ -216,16 +216,23 @@ def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) ->
     batch = _Batch(event, host, version, engine, policy_table(session), now, sheet, marks)
     screened = [_screen_one(session, batch, m) for m in event.messages]
     # Rows are plain dicts, a batch a statement (db.bulk): ORM objects cost more than screening.
+    # What every row of the batch shares goes once.
+    where: Row = {
+        "tenant_id": event.tenant_id,
+        "room_id": event.room_id,
+        "live_session_id": event.live_session_id,
+    }
     new = insert_missing(
         session,
         MESSAGES,
         [m for m, _ in screened],
+        shared={**where, "host_party_id": host, "lexicon_version": version, "screened_at": now},
         unique=("tenant_id", "message_id"),
         own=MESSAGES.c.id,
     )
     stored = [(m, rows) for m, rows in screened if m["id"] in new]
     findings = [f for _, rows in stored for f in rows]
-    insert_rows(session, FINDINGS, findings)
+    insert_rows(session, FINDINGS, findings, shared={**where, "status": "open", "created_at": now})
     if stored:
         _act_on_batch(session, batch, stored, findings)
     return len(stored)
@@ -233,7 +240,7 @@ def screen_batch(session: Session, event: MessagesReceived, *, now: datetime) ->
 
 MESSAGES = cast("Table", Message.__table__)
 FINDINGS = cast("Table", Finding.__table__)
-Row = dict[str, Any]  # a message or finding row as inserted (column name → value)
+Row = dict[str, Any]  # a message's or finding's own columns (the batch's shared ones apart)
 
 
 def _screen_one(session: Session, batch: _Batch, raw: dict[str, Any]) -> tuple[Row, list[Row]]:
@@ -244,13 +251,8 @@ def _screen_one(session: Session, batch: _Batch, raw: dict[str, Any]) -> tuple[R
     found = batch.engine.screen(text, source, product)
     if sheet is not None and source == "speech":
         found = sorted([*found, *check_facts(text, sheet)], key=lambda f: (f.start, f.end))
-    e = batch.event
     message: Row = {
         "id": new_id(),
-        "tenant_id": e.tenant_id,
-        "room_id": e.room_id,
-        "live_session_id": e.live_session_id,
-        "host_party_id": batch.host_id,
         "message_id": str(raw["message_id"]),
         "source": source,
         "text": text,
@@ -258,9 +260,7 @@ def _screen_one(session: Session, batch: _Batch, raw: dict[str, Any]) -> tuple[R
         "offset_ms": raw.get("offset_ms"),
         "at": at,
         "visibility": "shown",
-        "lexicon_version": batch.version,
         "finding_count": len(found),
-        "screened_at": batch.now,
     }
     rows = [_finding_row(batch, message, f) for f in found]
     for row in rows:
@@ -274,9 +274,6 @@ def _finding_row(batch: _Batch, message: Row, f: EngineFinding) -> Row:
     )
     return {
         "id": new_id(),
-        "tenant_id": message["tenant_id"],
-        "room_id": message["room_id"],
-        "live_session_id": message["live_session_id"],
         "message_row_id": message["id"],
         "source": message["source"],
         "category": f.category,
@@ -289,8 +286,6 @@ def _finding_row(batch: _Batch, message: Row, f: EngineFinding) -> Row:
         "needs_review": f.review,
         "exemption": f.exemption,
         "actions": list(chosen),
-        "status": "open",
-        "created_at": batch.now,
     }
 
 
@@ -346,7 +341,7 @@ def _act_on_batch(
     _record(session, batch, stored, findings)
 
 
-def _message_record(m: Row, rows: list[Row]) -> dict[str, Any]:
+def _message_record(m: Row, rows: list[Row], version: int) -> dict[str, Any]:
     return {
         "message_id": m["message_id"],
         "text": m["text"],
@@ -354,7 +349,7 @@ def _message_record(m: Row, rows: list[Row]) -> dict[str, Any]:
         "offset_ms": m["offset_ms"],
         "at": m["at"].isoformat(),
         "visibility": m["visibility"],
-        "lexicon_version": m["lexicon_version"],
+        "lexicon_version": version,
         "findings": [str(f["id"]) for f in rows],
     }
 
@@ -371,21 +366,23 @@ def _record(
         "live_session_id": e.live_session_id,
         "party_id": batch.host_id,
     }
+    records: list[Event] = []
     for source, cls in (("speech", SpeechScreened), ("comment", CommentsScreened)):
-        items = [_message_record(m, rows) for m, rows in stored if m["source"] == source]
-        for chunk in _chunks(items):
-            emit(session, cls(**common, messages=chunk))
+        items = [
+            _message_record(m, rows, batch.version) for m, rows in stored if m["source"] == source
+        ]
+        records += [cls(**common, messages=chunk) for chunk in _chunks(items)]
     by_row = {m["id"]: m for m, _ in stored}
     for chunk in _chunks([_finding_record(f, by_row[f["message_row_id"]]) for f in findings]):
-        emit(
-            session,
+        records.append(
             FindingsRecorded(
                 **common,
                 counts=dict(Counter(str(f["category"]) for f in chunk)),
                 severe=sum(1 for f in chunk if f["severity"] == "high"),
                 findings=chunk,
-            ),
+            )
         )
+    emit_all(session, records)
 
 
 def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
