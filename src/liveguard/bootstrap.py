@@ -110,6 +110,9 @@ class DomainParts:
     cli: Sequence[tuple[str, typer.Typer]] = ()
     services: Callable[[Settings], dict[str, object]] | None = None
     jobs: Callable[[AppContext], list[Job]] | None = None
+    # Loads what the domain's handlers would otherwise load on their first event (screening:
+    # compiles the active lexicon), so that a worker's first batch is not a slow one.
+    warm_up: Callable[[Database, Clock], None] | None = None
 
     @property
     def folder(self) -> Path:
@@ -217,6 +220,7 @@ DOMAINS: tuple[DomainParts, ...] = (
         handlers=screening_handlers.HANDLERS,
         cli=(*screening_cli.GROUPS, *screening_lexicon_cli.GROUPS),
         services=screening.build_services,
+        warm_up=screening.warm_up,
     ),
 )
 

@@ -40,7 +40,10 @@ class BusSettings(BaseModel):
     # over all workers instead of queueing behind one.
     worker_batch: int = Field(default=10, ge=1, le=1000)
     # Partitions (live rooms) a worker handles side by side; one partition stays in order.
-    worker_threads: int = Field(default=4, ge=1, le=64)
+    # 1 by default: threads of one process share one interpreter lock, and four of them spent
+    # 40 % more CPU per comment for no more throughput (benchmarks/README.md); scale out with
+    # worker processes. More threads help a worker that mostly waits on a distant database.
+    worker_threads: int = Field(default=1, ge=1, le=64)
     ack_wait_seconds: float = Field(default=30.0, gt=0)  # redelivered if not acked by then
     retention_hours: float = Field(default=72.0, gt=0)  # how long the stream keeps messages
     duplicate_window_seconds: float = Field(default=120.0, gt=0)  # Nats-Msg-Id de-duplication

@@ -353,6 +353,17 @@ def test_published_version_is_picked_up_without_restart(
     assert [f.rule for f in rows["m2"][1]] == ["insult.菠萝蜜"]
 
 
+def test_a_worker_warms_up_with_the_active_lexicon_compiled(ctx: AppContext) -> None:
+    store.ENGINES._engines.clear()
+    store.warm_up(ctx.db, ctx.clock)  # a fresh database: version 1 is made from the default
+    with ctx.db.session() as s:
+        active = store.get_version(s, 1)
+        assert active.status == "active"
+        assert list(store.ENGINES._engines) == [active.digest]
+        compiled = store.ENGINES._engines[active.digest]
+        assert store.ENGINES.engine(s, now=ctx.clock.now()) == (1, compiled)
+
+
 def test_speech_is_checked_against_the_product_on_stage(
     ctx: AppContext, rooms: Rooms, system: Principal
 ) -> None:

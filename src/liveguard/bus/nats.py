@@ -431,7 +431,7 @@ class Worker:
 
     def _handle_batch(self, msgs: list[Msg], subs: list[Subscription]) -> list[Exception | None]:
         """Handle a fetched batch: one partition's messages in order, partitions side by side
-        (``worker_threads`` at once), so the waits on the database's commits overlap."""
+        (``worker_threads`` at once, 1 by default), so the waits on the database can overlap."""
         by_subject: dict[str, list[int]] = {}
         for index, msg in enumerate(msgs):
             by_subject.setdefault(msg.subject, []).append(index)

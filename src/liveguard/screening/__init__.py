@@ -19,6 +19,7 @@ from liveguard.screening.models import Finding as StoredFinding
 from liveguard.screening.models import Message
 from liveguard.screening.permissions import GRANTS
 from liveguard.screening.service import count_findings, ingest_lines, replay_target
+from liveguard.screening.store import warm_up
 
 __all__ = [
     "CATEGORIES",
@@ -40,4 +41,5 @@ __all__ = [
     "load_default",
     "parse_lexicon",
     "replay_target",
+    "warm_up",
 ]
