@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveguard import plan
 from liveguard.access import Principal
 from liveguard.bus.memory import decode
+from liveguard.bus.nats import wait_until
 from liveguard.db.outbox import OutboxMessage
 from liveguard.errors import Conflict, InvalidInput
 from liveguard.evidence.models import EvidenceRecord
 from liveguard.registry.models import Violation
 from liveguard.screening import handlers, service, store
 from liveguard.screening.ingest import parse_batch
-from liveguard.screening.models import Alert, Finding, Message
+from liveguard.screening.models import Alert, Finding, LexiconVersion, Message
 from liveguard.web.context import AppContext
+from tests.order.test_races import hide_first, in_two_threads, only_postgresql, wait_after_first
 from tests.plan.conftest import staff
 from tests.plan.helpers import coat
 from tests.screening.conftest import Rooms
@@ -468,3 +472,112 @@ def test_the_product_being_presented_is_the_one_speech_is_checked_against(
         "m3": ["price_mismatch"],
         "m4": [],
     }
+
+
+def _default_version(ctx: AppContext) -> tuple[uuid.UUID, int]:
+    with ctx.db.unit_of_work() as uow:
+        version = store.ensure_default(uow.session, now=ctx.clock.now())
+        uow.commit()
+        return version.id, version.number
+
+
+def test_a_second_process_finding_no_version_takes_the_first_ones_default(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _default_version(ctx)
+    monkeypatch.setattr(store, "_active", hide_first(store._active))  # its look came too early
+    assert _default_version(ctx) == first
+    with ctx.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(LexiconVersion)) == 1
+
+
+def test_two_workers_starting_on_a_new_database_store_one_default_version(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_postgresql(ctx)
+    barrier = threading.Barrier(2)
+    monkeypatch.setattr(store, "_active", wait_after_first(store._active, barrier))
+    results = in_two_threads(lambda: _default_version(ctx))
+    assert results[0] == results[1], results  # the same row, no IntegrityError
+    with ctx.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(LexiconVersion)) == 1
+
+
+def test_a_draft_whose_number_was_just_taken_is_a_conflict(
+    ctx: AppContext, system: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _default_version(ctx)
+    real = store._version_row
+
+    def stale(*args: Any, **kwargs: Any) -> LexiconVersion:
+        version = real(*args, **kwargs)
+        version.number = 1  # another transaction committed number 2… after this one looked
+        return version
+
+    monkeypatch.setattr(store, "_version_row", stale)
+    with ctx.db.unit_of_work() as uow:
+        with pytest.raises(Conflict) as caught:
+            store.create_draft(uow.session, system, now=ctx.clock.now())
+        assert caught.value.code == "screening.lexicon_number_taken"
+        assert store.get_version(uow.session, 1).status == "active"  # the session is still usable
+
+
+def _drafts(ctx: AppContext, system: Principal, count: int) -> list[int]:
+    with ctx.db.unit_of_work() as uow:
+        numbers = [store.create_draft(uow.session, system, now=ctx.clock.now()).number]
+        numbers += [
+            store.create_draft(uow.session, system, now=ctx.clock.now()).number
+            for _ in range(count - 1)
+        ]
+        uow.commit()
+    return numbers
+
+
+def _active_numbers(ctx: AppContext) -> list[int]:
+    with ctx.db.session() as s:
+        active = select(LexiconVersion.number).where(LexiconVersion.status == "active")
+        return list(s.scalars(active))
+
+
+def test_the_database_keeps_one_version_active(ctx: AppContext, system: Principal) -> None:
+    two, three = _drafts(ctx, system, 2)
+    with ctx.db.unit_of_work() as uow:
+        store.publish(uow.session, system, two, now=ctx.clock.now())
+        uow.commit()
+    with ctx.db.unit_of_work() as uow:
+        store.get_version(uow.session, three).status = "active"  # bypassing publish
+        with pytest.raises(IntegrityError):
+            uow.session.flush()
+    assert _active_numbers(ctx) == [two]
+
+
+def test_of_two_publishes_at_once_the_second_is_a_conflict(
+    ctx: AppContext, system: Principal
+) -> None:
+    only_postgresql(ctx)
+    two, three = _drafts(ctx, system, 2)
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            with ctx.db.unit_of_work() as uow:
+                store.publish(uow.session, system, three, now=ctx.clock.now())
+                uow.commit()
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(exc)
+
+    with ctx.db.unit_of_work() as uow:
+        store.publish(uow.session, system, two, now=ctx.clock.now())
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        with ctx.db.session() as look:  # the second waits on the first's lock of version 1
+            assert wait_until(
+                lambda: bool(look.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))),
+                10,
+            )
+        uow.commit()
+    waiter.join(30)
+    assert isinstance(outcome[0], Conflict), outcome
+    assert outcome[0].code == "screening.lexicon_published_meanwhile"
+    assert _active_numbers(ctx) == [two]

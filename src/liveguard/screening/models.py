@@ -6,19 +6,39 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveguard.db.base import Base, TimestampedMixin
 
 ORG_FK = "identity_organisation.id"
 ROOM_FK = "registry_live_room.id"
+ACTIVE = "status = 'active'"
 
 
 class LexiconVersion(TimestampedMixin, Base):
     """One version of the platform's lexicon: a draft being edited, the active one, or retired."""
 
     __tablename__ = "screening_lexicon_version"
+    __table_args__ = (
+        # One active version: of two publishes at once (or two processes making the default
+        # version 1 on a new database) the second loses here instead of both going live.
+        Index(
+            "ux_screening_lexicon_version_active",
+            "status",
+            unique=True,
+            sqlite_where=text(ACTIVE),
+            postgresql_where=text(ACTIVE),
+        ),
+    )
 
     number: Mapped[int] = mapped_column(unique=True)
     status: Mapped[str] = mapped_column(String(20), index=True)  # draft, active, retired

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveguard import audit
@@ -26,6 +27,7 @@ from liveguard.access import Principal
 from liveguard.bus import emit
 from liveguard.clock import Clock
 from liveguard.db import Database, new_id
+from liveguard.db.unique import insert_once
 from liveguard.errors import Conflict, InvalidInput, NotFound
 from liveguard.screening.engine import Engine
 from liveguard.screening.events import LexiconPublished
@@ -56,11 +58,20 @@ def lexicon_of(version: LexiconVersion) -> Lexicon:
     return Lexicon(LexiconDoc.model_validate(version.doc))
 
 
-def _new_version(
-    session: Session, lexicon: Lexicon, *, status: str, by: str, note: str, now: datetime
+def _version_row(
+    session: Session,
+    lexicon: Lexicon,
+    *,
+    status: str,
+    by: str,
+    note: str,
+    now: datetime,
+    number: int | None = None,
 ) -> LexiconVersion:
-    number = (session.scalar(select(func.max(LexiconVersion.number))) or 0) + 1
-    version = LexiconVersion(
+    """A new version (not added yet), numbered after the highest so far unless ``number``."""
+    if number is None:
+        number = (session.scalar(select(func.max(LexiconVersion.number))) or 0) + 1
+    return LexiconVersion(
         id=new_id(),
         number=number,
         status=status,
@@ -74,26 +85,52 @@ def _new_version(
         created_at=now,
         updated_at=now,
     )
-    session.add(version)
-    session.flush()
+
+
+def _new_version(
+    session: Session, lexicon: Lexicon, *, status: str, by: str, note: str, now: datetime
+) -> LexiconVersion:
+    """Store a new version; Conflict when another transaction took its number meanwhile."""
+    version = _version_row(session, lexicon, status=status, by=by, note=note, now=now)
+    try:
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "另一个词库版本刚刚建立，占用了同一版本号，请重试",
+            code="screening.lexicon_number_taken",
+        ) from exc
     return version
 
 
+def _active(session: Session) -> LexiconVersion | None:
+    return session.scalars(select(LexiconVersion).where(LexiconVersion.status == "active")).first()
+
+
 def ensure_default(session: Session, *, now: datetime) -> LexiconVersion:
-    """The active version; on first use, the shipped default lexicon imported as version 1."""
-    active = session.scalars(
-        select(LexiconVersion).where(LexiconVersion.status == "active")
-    ).first()
+    """The active version; on first use, the shipped default lexicon imported as version 1 (two
+    processes starting on a new database both try: one stores it, the other reads that one)."""
+    active = _active(session)
     if active is not None:
         return active
-    return _new_version(
-        session, load_default(), status="active", by="system", note="内置默认词库", now=now
+    default = _version_row(
+        session,
+        load_default(),
+        status="active",
+        by="system",
+        note="内置默认词库",
+        now=now,
+        number=1,  # drafts come after it: a database without an active version has none
     )
+    return insert_once(session, default, lambda: _active(session))[0]
 
 
-def get_version(session: Session, number: int) -> LexiconVersion:
-    """A version by number, or NotFound."""
-    found = session.scalars(select(LexiconVersion).where(LexiconVersion.number == number)).first()
+def get_version(session: Session, number: int, *, lock: bool = False) -> LexiconVersion:
+    """A version by number, or NotFound; with ``lock``, held until commit (an edit or publish
+    of the same draft at the same time waits for this one instead of overwriting it)."""
+    stmt = select(LexiconVersion).where(LexiconVersion.number == number)
+    found = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if found is None:
         raise NotFound("词库版本不存在", code="screening.lexicon_not_found")
     return found
@@ -138,7 +175,7 @@ def create_draft(
 
 
 def _editable(session: Session, number: int) -> LexiconVersion:
-    version = get_version(session, number)
+    version = get_version(session, number, lock=True)
     if version.status != "draft":
         raise Conflict("只能修改草稿版本", code="screening.lexicon_not_draft")
     return version
@@ -216,14 +253,23 @@ def publish(
     """Make a draft the active version (the old one retires); workers switch within seconds."""
     _require_edit(principal)
     version = _editable(session, number)
-    for old in session.scalars(select(LexiconVersion).where(LexiconVersion.status == "active")):
-        old.status = "retired"
-        old.updated_at = now
-    session.flush()
-    version.status = "active"
-    version.published_by = principal.label
-    version.published_at = now
-    version.updated_at = now
+    try:
+        with session.begin_nested():
+            active = select(LexiconVersion).where(LexiconVersion.status == "active")
+            for old in session.scalars(active.with_for_update()):
+                old.status = "retired"
+                old.updated_at = now
+            session.flush()
+            version.status = "active"
+            version.published_by = principal.label
+            version.published_at = now
+            version.updated_at = now
+            session.flush()
+    except IntegrityError as exc:  # the one-active index: another draft went live meanwhile
+        raise Conflict(
+            "另一个词库版本刚刚发布，请刷新后再决定是否发布本版本",
+            code="screening.lexicon_published_meanwhile",
+        ) from exc
     audit.record(
         session,
         actor=principal,
