@@ -524,10 +524,9 @@ def test_a_draft_whose_number_was_just_taken_is_a_conflict(
 
 def _drafts(ctx: AppContext, system: Principal, count: int) -> list[int]:
     with ctx.db.unit_of_work() as uow:
-        numbers = [store.create_draft(uow.session, system, now=ctx.clock.now()).number]
-        numbers += [
+        numbers = [
             store.create_draft(uow.session, system, now=ctx.clock.now()).number
-            for _ in range(count - 1)
+            for _ in range(count)
         ]
         uow.commit()
     return numbers

@@ -60,9 +60,7 @@ class Message(Base):
         Index("ix_screening_message_room_seq", "room_id", "seq"),
         # One key for room and tenant: a message's tenant is its room's, and the check per row
         # is one lookup, not two (the hottest insert there is).
-        ForeignKeyConstraint(
-            ["room_id", "tenant_id"], ["registry_live_room.id", "registry_live_room.tenant_id"]
-        ),
+        ForeignKeyConstraint(["room_id", "tenant_id"], [ROOM_FK, "registry_live_room.tenant_id"]),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

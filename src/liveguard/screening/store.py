@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveguard import audit
@@ -27,7 +26,7 @@ from liveguard.access import Principal
 from liveguard.bus import emit
 from liveguard.clock import Clock
 from liveguard.db import Database, new_id
-from liveguard.db.unique import insert_once
+from liveguard.db.unique import insert_once, unique_or_conflict
 from liveguard.errors import Conflict, InvalidInput, NotFound
 from liveguard.screening.engine import Engine
 from liveguard.screening.events import LexiconPublished
@@ -92,15 +91,9 @@ def _new_version(
 ) -> LexiconVersion:
     """Store a new version; Conflict when another transaction took its number meanwhile."""
     version = _version_row(session, lexicon, status=status, by=by, note=note, now=now)
-    try:
-        with session.begin_nested():
-            session.add(version)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "另一个词库版本刚刚建立，占用了同一版本号，请重试",
-            code="screening.lexicon_number_taken",
-        ) from exc
+    taken = "另一个词库版本刚刚建立，占用了同一版本号，请重试"
+    with unique_or_conflict(session, taken, code="screening.lexicon_number_taken"):
+        session.add(version)
     return version
 
 
@@ -253,23 +246,17 @@ def publish(
     """Make a draft the active version (the old one retires); workers switch within seconds."""
     _require_edit(principal)
     version = _editable(session, number)
-    try:
-        with session.begin_nested():
-            active = select(LexiconVersion).where(LexiconVersion.status == "active")
-            for old in session.scalars(active.with_for_update()):
-                old.status = "retired"
-                old.updated_at = now
-            session.flush()
-            version.status = "active"
-            version.published_by = principal.label
-            version.published_at = now
-            version.updated_at = now
-            session.flush()
-    except IntegrityError as exc:  # the one-active index: another draft went live meanwhile
-        raise Conflict(
-            "另一个词库版本刚刚发布，请刷新后再决定是否发布本版本",
-            code="screening.lexicon_published_meanwhile",
-        ) from exc
+    meanwhile = "另一个词库版本刚刚发布，请刷新后再决定是否发布本版本"  # the one-active index
+    with unique_or_conflict(session, meanwhile, code="screening.lexicon_published_meanwhile"):
+        active = select(LexiconVersion).where(LexiconVersion.status == "active")
+        for old in session.scalars(active.with_for_update()):
+            old.status = "retired"
+            old.updated_at = now
+        session.flush()  # retired before the new one is active (the index checks each row)
+        version.status = "active"
+        version.published_by = principal.label
+        version.published_at = now
+        version.updated_at = now
     audit.record(
         session,
         actor=principal,
